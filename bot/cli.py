@@ -1,0 +1,58 @@
+"""The `assistant` command: run the whole assistant, or train its dialogue model."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+
+from bot.launcher import ROOT, Ports, Stack, StackFailed
+from bot.settings import get_settings
+from bot.training import ensure_model
+
+
+def run(_: argparse.Namespace) -> int:
+    settings = get_settings()
+    model = ensure_model()
+    stack = Stack(model, Ports(settings.rasa_port, settings.action_port, settings.desk_port),
+                  ROOT / "endpoints.yml", ROOT / "var" / "logs")
+    print("Starting the action server, the Rasa server and the desk (logs in var/logs/) ...",
+          flush=True)
+    stack.start()
+    try:
+        stack.wait_healthy(progress=True)
+        print(f"\nThe assistant is running: open {stack.desk_url}/ and click \"Chat with us\"."
+              "\nPress Ctrl-C to stop.", flush=True)
+        signal.signal(signal.SIGTERM, _interrupt)
+        stack.watch()
+    except StackFailed as error:
+        print(f"Could not start the assistant: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print("\nStopping ...", flush=True)
+        stack.stop()
+    return 0
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def train(_: argparse.Namespace) -> int:
+    ensure_model()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="assistant", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="train if needed, start all processes, stop on Ctrl-C").set_defaults(func=run)
+    commands.add_parser("train", help="train the Rasa model if its inputs changed").set_defaults(func=train)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

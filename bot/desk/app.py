@@ -1,0 +1,158 @@
+"""The desk: the front door that owns every conversation (REST API, widget WebSocket, page)."""
+
+
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, AsyncIterator
+
+from fastapi import Depends, FastAPI, Header, HTTPException, Request, WebSocket, WebSocketDisconnect
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from bot.db import make_engine, make_session_factory
+from bot.desk.conversations import ConversationNotFound, ConversationStore
+from bot.desk.messaging import BotUnavailable, InvalidMessage, MessageRouter
+from bot.desk.migrate import upgrade_database
+from bot.desk.models import Conversation
+from bot.desk.rasa_client import RasaClient
+from bot.desk.schemas import (
+    ConversationCreated,
+    CustomerMessageIn,
+    ExchangeOut,
+    MessageOut,
+    TranscriptOut,
+)
+from bot.settings import Settings, get_settings
+
+STATIC = Path(__file__).parent / "static"
+
+
+def _error(status: int, error: str, **extra: object) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"error": error, **extra})
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    upgrade_database(settings.database_url)
+    engine = make_engine(settings.database_url)
+    store = ConversationStore(make_session_factory(engine))
+    rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_s)
+    router = MessageRouter(store, rasa, settings.max_message_chars)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await rasa.aclose()
+        engine.dispose()
+
+    app = FastAPI(title="Harbor & Pine support desk", lifespan=lifespan)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return _error(400, "request body is not valid JSON")
+        return _error(422, "request body does not match the expected shape",
+                      details=[{"field": ".".join(map(str, e["loc"][1:])), "problem": e["msg"]}
+                               for e in errors])
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(_: Request, exc: HTTPException) -> JSONResponse:
+        return _error(exc.status_code, str(exc.detail))
+
+    async def conversation_for(
+        conversation_id: str, x_conversation_token: Annotated[str | None, Header()] = None
+    ) -> Conversation:
+        try:
+            return await run_in_threadpool(store.authorize, conversation_id, x_conversation_token)
+        except ConversationNotFound:
+            raise HTTPException(404, "conversation not found") from None
+
+    @app.get("/", include_in_schema=False)
+    async def store_page() -> FileResponse:
+        return FileResponse(STATIC / "index.html")
+
+    @app.get("/health")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post("/api/conversations", status_code=201, response_model=ConversationCreated)
+    async def start_conversation() -> ConversationCreated:
+        created = await run_in_threadpool(store.create, "web")
+        return ConversationCreated(id=created.id, token=created.token)
+
+    @app.post("/api/conversations/{conversation_id}/messages", response_model=ExchangeOut)
+    async def post_message(
+        body: CustomerMessageIn, conversation: Annotated[Conversation, Depends(conversation_for)]
+    ) -> ExchangeOut | JSONResponse:
+        try:
+            exchange = await router.handle(conversation, body.text)
+        except InvalidMessage as error:
+            raise HTTPException(422, str(error)) from None
+        except BotUnavailable as error:
+            return _error(503, "the assistant is unavailable right now; your message was saved",
+                          message=MessageOut.of(error.message).model_dump(mode="json"))
+        return ExchangeOut(message=MessageOut.of(exchange.message),
+                           replies=[MessageOut.of(m) for m in exchange.replies])
+
+    @app.get("/api/conversations/{conversation_id}/messages", response_model=TranscriptOut)
+    async def read_transcript(
+        conversation: Annotated[Conversation, Depends(conversation_for)],
+    ) -> TranscriptOut:
+        messages = await run_in_threadpool(store.transcript, conversation.id)
+        return TranscriptOut(conversation_id=conversation.id,
+                             messages=[MessageOut.of(m) for m in messages])
+
+    @app.websocket("/ws/conversations/{conversation_id}")
+    async def widget_socket(websocket: WebSocket, conversation_id: str) -> None:
+        """Widget protocol: send {"text": ...}; receive "ack", then one "message" per reply."""
+        await websocket.accept()
+        try:
+            conversation = await run_in_threadpool(
+                store.authorize, conversation_id, websocket.query_params.get("token"))
+        except ConversationNotFound:
+            await websocket.send_json({"type": "error", "error": "conversation not found"})
+            await websocket.close(code=4404)
+            return
+        try:
+            while True:
+                await _serve_frame(websocket, conversation)
+        except WebSocketDisconnect:
+            return
+
+    async def _serve_frame(websocket: WebSocket, conversation: Conversation) -> None:
+        raw = await websocket.receive_text()
+        try:
+            body = CustomerMessageIn.model_validate_json(raw)
+        except ValidationError:
+            await websocket.send_json({"type": "error", "error": 'expected {"text": "..."}'})
+            return
+        try:
+            exchange = await router.handle(conversation, body.text)
+        except InvalidMessage as error:
+            await websocket.send_json({"type": "error", "error": str(error)})
+            return
+        except BotUnavailable as error:
+            await websocket.send_json({"type": "ack", "message": _json(MessageOut.of(error.message))})
+            await websocket.send_json({"type": "error",
+                                       "error": "the assistant is unavailable right now; "
+                                                "your message was saved"})
+            return
+        await websocket.send_json({"type": "ack", "message": _json(MessageOut.of(exchange.message))})
+        for reply in exchange.replies:
+            await websocket.send_json({"type": "message", "message": _json(MessageOut.of(reply))})
+
+    return app
+
+
+def _json(message: MessageOut) -> dict:
+    return message.model_dump(mode="json")
+
+
+def app_factory() -> FastAPI:
+    """Entry point for `uvicorn --factory bot.desk.app:app_factory`."""
+    return create_app()

@@ -1,0 +1,83 @@
+"""The desk's conversation store: every inbound message is committed before anything else."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.desk.models import Conversation, DeliveryStatus, Message, Sender
+
+
+class ConversationNotFound(LookupError):
+    """Unknown conversation, or a token that does not open it (indistinguishable on purpose)."""
+
+
+@dataclass(frozen=True)
+class NewConversation:
+    id: str
+    token: str
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class ConversationStore:
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def create(self, channel: str = "web") -> NewConversation:
+        """Open a conversation; the token is shown once and only its hash is kept."""
+        token = secrets.token_urlsafe(32)
+        conversation = Conversation(id=str(uuid.uuid4()), token_hash=_hash_token(token), channel=channel)
+        with self._sessions.begin() as session:
+            session.add(conversation)
+        return NewConversation(id=conversation.id, token=token)
+
+    def authorize(self, conversation_id: str, token: str | None) -> Conversation:
+        """Return the conversation if the token opens it, else raise ConversationNotFound."""
+        with self._sessions() as session:
+            conversation = session.get(Conversation, conversation_id)
+        if conversation is None or token is None or not hmac.compare_digest(
+            conversation.token_hash, _hash_token(token)
+        ):
+            raise ConversationNotFound(conversation_id)
+        return conversation
+
+    def add_customer_message(self, conversation_id: str, text: str) -> Message:
+        message = Message(conversation_id=conversation_id, sender=Sender.customer, text=text,
+                          status=DeliveryStatus.received)
+        with self._sessions.begin() as session:
+            session.add(message)
+        return message
+
+    def record_bot_replies(self, message: Message, replies: list[dict]) -> list[Message]:
+        """Store the bot's replies and mark the customer message answered, in one transaction."""
+        stored = [
+            Message(conversation_id=message.conversation_id, sender=Sender.bot,
+                    text=reply.get("text") or "",
+                    payload={k: v for k, v in reply.items() if k not in ("text", "recipient_id")} or None)
+            for reply in replies
+        ]
+        with self._sessions.begin() as session:
+            session.add_all(stored)
+            session.get(Message, message.id).status = DeliveryStatus.answered
+        message.status = DeliveryStatus.answered
+        return stored
+
+    def mark_failed(self, message: Message) -> None:
+        with self._sessions.begin() as session:
+            session.get(Message, message.id).status = DeliveryStatus.failed
+        message.status = DeliveryStatus.failed
+
+    def transcript(self, conversation_id: str) -> list[Message]:
+        with self._sessions() as session:
+            return list(session.scalars(
+                select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id)
+            ))

@@ -1,0 +1,61 @@
+"""Routes a customer message: validate, store, ask Rasa, store the replies."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from dataclasses import dataclass
+
+from starlette.concurrency import run_in_threadpool
+
+from bot.desk.conversations import ConversationStore
+from bot.desk.models import Conversation, Message
+from bot.desk.rasa_client import RasaClient, RasaUnavailable
+
+
+class InvalidMessage(ValueError):
+    """The text cannot be accepted; nothing was stored."""
+
+
+class BotUnavailable(RuntimeError):
+    """The message is stored but the bot could not answer it."""
+
+    def __init__(self, message: Message, reason: str) -> None:
+        super().__init__(reason)
+        self.message = message
+
+
+@dataclass
+class Exchange:
+    message: Message
+    replies: list[Message]
+
+
+def check_text(text: str, max_chars: int) -> str:
+    if not text.strip():
+        raise InvalidMessage("message text is empty")
+    if len(text) > max_chars:
+        raise InvalidMessage(f"message is longer than {max_chars} characters ({len(text)})")
+    return text.strip()
+
+
+class MessageRouter:
+    def __init__(self, store: ConversationStore, rasa: RasaClient, max_chars: int) -> None:
+        self._store = store
+        self._rasa = rasa
+        self._max_chars = max_chars
+        # One customer message at a time per conversation, so replies stay in order.
+        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    async def handle(self, conversation: Conversation, text: str) -> Exchange:
+        text = check_text(text, self._max_chars)
+        async with self._locks[conversation.id]:
+            message = await run_in_threadpool(self._store.add_customer_message, conversation.id, text)
+            metadata = {"channel": conversation.channel, "customer_id": conversation.customer_id}
+            try:
+                replies = await self._rasa.send(conversation.id, text, metadata)
+            except RasaUnavailable as error:
+                await run_in_threadpool(self._store.mark_failed, message)
+                raise BotUnavailable(message, str(error)) from error
+            stored = await run_in_threadpool(self._store.record_bot_replies, message, replies)
+        return Exchange(message=message, replies=stored)

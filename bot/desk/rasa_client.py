@@ -1,0 +1,34 @@
+"""Client for the Rasa server's REST channel (`/webhooks/rest/webhook`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+
+class RasaUnavailable(RuntimeError):
+    """Rasa did not answer, or answered with an error."""
+
+
+class RasaClient:
+    def __init__(self, base_url: str, timeout_s: float) -> None:
+        self._client = httpx.AsyncClient(base_url=base_url, timeout=timeout_s)
+
+    async def send(self, sender_id: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
+        """Send one customer message; return Rasa's replies (text, buttons, custom payloads)."""
+        try:
+            response = await self._client.post(
+                "/webhooks/rest/webhook",
+                json={"sender": sender_id, "message": text, "metadata": metadata},
+            )
+            response.raise_for_status()
+        except httpx.HTTPError as error:
+            raise RasaUnavailable(str(error) or type(error).__name__) from error
+        replies = response.json()
+        if not isinstance(replies, list):
+            raise RasaUnavailable(f"unexpected reply from Rasa: {replies!r:.200}")
+        return replies
+
+    async def aclose(self) -> None:
+        await self._client.aclose()

@@ -1,0 +1,126 @@
+// Harbor & Pine chat widget: keeps one conversation per browser (localStorage) and talks
+// to the desk over a WebSocket. Protocol: send {"text"}; receive "ack", "message", "error".
+(function () {
+  "use strict";
+  const MAX_CHARS = 4000;
+  const STORAGE_KEY = "hp-conversation";
+  let socket = null;
+  let conversation = null;
+
+  function el(tag, attrs, text) {
+    const node = document.createElement(tag);
+    Object.assign(node, attrs || {});
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  const launcher = el("button", { id: "hp-chat-launcher", type: "button" }, "Chat with us");
+  const panel = el("section", { id: "hp-chat" });
+  panel.setAttribute("aria-label", "Customer support chat");
+  panel.innerHTML =
+    '<header><div>Harbor &amp; Pine support<div class="status">connecting…</div></div>' +
+    '<button type="button" aria-label="Close chat">×</button></header>' +
+    '<div class="log" role="log" aria-live="polite"></div>' +
+    '<form><textarea placeholder="Type your message…" aria-label="Message" maxlength="' + MAX_CHARS + '"></textarea>' +
+    '<button type="submit">Send</button></form>';
+  document.body.append(launcher, panel);
+  const log = panel.querySelector(".log");
+  const status = panel.querySelector(".status");
+  const form = panel.querySelector("form");
+  const input = panel.querySelector("textarea");
+  const sendButton = form.querySelector("button");
+
+  function show(message) {
+    const bubble = el("div", { className: "msg " + message.sender }, message.text);
+    bubble.dataset.sender = message.sender;
+    log.append(bubble);
+    if (message.buttons && message.buttons.length) {
+      const row = el("div", { className: "buttons" });
+      for (const b of message.buttons) {
+        const button = el("button", { type: "button" }, b.title);
+        button.addEventListener("click", () => { row.remove(); send(b.payload, b.title); });
+        row.append(button);
+      }
+      log.append(row);
+    }
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function showError(text) {
+    log.append(el("div", { className: "msg error" }, text));
+    log.scrollTop = log.scrollHeight;
+  }
+
+  async function startConversation() {
+    const saved = JSON.parse(localStorage.getItem(STORAGE_KEY) || "null");
+    if (saved) {
+      const res = await fetch("/api/conversations/" + saved.id + "/messages", {
+        headers: { "X-Conversation-Token": saved.token },
+      });
+      if (res.ok) {
+        conversation = saved;
+        (await res.json()).messages.forEach(show);
+        return;
+      }
+    }
+    const res = await fetch("/api/conversations", { method: "POST" });
+    if (!res.ok) throw new Error("could not start a conversation");
+    conversation = await res.json();
+    localStorage.setItem(STORAGE_KEY, JSON.stringify(conversation));
+  }
+
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + location.host + "/ws/conversations/" + conversation.id +
+      "?token=" + encodeURIComponent(conversation.token));
+    socket.addEventListener("open", () => { status.textContent = "online"; sendButton.disabled = false; });
+    socket.addEventListener("close", () => {
+      status.textContent = "reconnecting…";
+      sendButton.disabled = true;
+      setTimeout(connect, 2000);
+    });
+    socket.addEventListener("message", (event) => {
+      const frame = JSON.parse(event.data);
+      if (frame.type === "message") show(frame.message);
+      else if (frame.type === "error") showError(frame.error);
+    });
+  }
+
+  // A button shows its title in the transcript bubble while its payload goes to the bot.
+  function send(text, label) {
+    if (!socket || socket.readyState !== WebSocket.OPEN) { showError("Not connected yet, please try again."); return; }
+    if (!text.trim()) return;
+    if (text.length > MAX_CHARS) { showError("Messages can be at most " + MAX_CHARS + " characters."); return; }
+    show({ sender: "customer", text: label || text });
+    socket.send(JSON.stringify({ text: text }));
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    send(input.value);
+    input.value = "";
+  });
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
+  });
+
+  async function open() {
+    launcher.style.display = "none";
+    panel.classList.add("open");
+    input.focus();
+    if (conversation) return;
+    sendButton.disabled = true;
+    try {
+      await startConversation();
+      connect();
+    } catch (error) {
+      status.textContent = "offline";
+      showError("Chat is unavailable right now. Please try again in a moment.");
+    }
+  }
+  launcher.addEventListener("click", open);
+  panel.querySelector("header button").addEventListener("click", () => {
+    panel.classList.remove("open");
+    launcher.style.display = "";
+  });
+})();

@@ -1,0 +1,135 @@
+"""Starts the Rasa server, the action server and the desk on loopback, and stops them.
+
+`make run` and the integration tests use the same code, so what the tests start is what
+a user runs.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+LOOPBACK = "127.0.0.1"
+
+
+class StackFailed(RuntimeError):
+    """A process exited or did not become healthy in time; the message has its log's tail."""
+
+
+@dataclass
+class Ports:
+    rasa: int = 5005
+    actions: int = 5055
+    desk: int = 8000
+
+
+@dataclass
+class Service:
+    name: str
+    command: list[str]
+    health_url: str
+    env: dict[str, str] = field(default_factory=dict)
+    process: subprocess.Popen | None = None
+    log_path: Path | None = None
+
+
+class Stack:
+    def __init__(self, model: Path, ports: Ports, endpoints: Path, log_dir: Path,
+                 desk_env: dict[str, str] | None = None) -> None:
+        self.ports = ports
+        self.log_dir = log_dir
+        base_env = {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
+                    "PYTHONUNBUFFERED": "1"}
+        self.services = [
+            Service("actions",
+                    [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "-p", str(ports.actions)],
+                    f"http://{LOOPBACK}:{ports.actions}/health",
+                    {**base_env, "SANIC_HOST": LOOPBACK}),
+            Service("rasa",
+                    [str(ROOT / ".venv-rasa" / "bin" / "rasa"), "run", "-i", LOOPBACK,
+                     "-p", str(ports.rasa), "--model", str(model), "--endpoints", str(endpoints),
+                     "--credentials", str(ROOT / "credentials.yml")],
+                    f"http://{LOOPBACK}:{ports.rasa}/", base_env),
+            Service("desk",
+                    [sys.executable, "-m", "uvicorn", "--factory", "bot.desk.app:app_factory",
+                     "--host", LOOPBACK, "--port", str(ports.desk), "--log-level", "warning"],
+                    f"http://{LOOPBACK}:{ports.desk}/health",
+                    {**base_env, "ASSISTANT_RASA_URL": f"http://{LOOPBACK}:{ports.rasa}",
+                     **(desk_env or {})}),
+        ]
+
+    @property
+    def desk_url(self) -> str:
+        return f"http://{LOOPBACK}:{self.ports.desk}"
+
+    def start(self) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        for service in self.services:
+            service.log_path = self.log_dir / f"{service.name}.log"
+            log = service.log_path.open("wb")
+            service.process = subprocess.Popen(
+                service.command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                env={**os.environ, **service.env}, start_new_session=True)
+            log.close()
+
+    def wait_healthy(self, timeout_s: float = 180.0, progress: bool = False) -> None:
+        deadline = time.monotonic() + timeout_s
+        pending = list(self.services)
+        while pending:
+            for service in list(pending):
+                if service.process and service.process.poll() is not None:
+                    raise StackFailed(f"{service.name} exited with code {service.process.returncode}:\n"
+                                      f"{self._tail(service)}")
+                if self._healthy(service.health_url):
+                    pending.remove(service)
+                    if progress:
+                        print(f"  {service.name} is up", flush=True)
+            if pending and time.monotonic() > deadline:
+                names = ", ".join(s.name for s in pending)
+                raise StackFailed(f"not healthy after {timeout_s:.0f} s: {names}\n"
+                                  + "\n".join(self._tail(s) for s in pending))
+            if pending:
+                time.sleep(0.5)
+
+    def watch(self, interval_s: float = 1.0) -> None:
+        """Block until a process exits on its own (then raise StackFailed)."""
+        while True:
+            for service in self.services:
+                if service.process and service.process.poll() is not None:
+                    raise StackFailed(f"{service.name} stopped unexpectedly:\n{self._tail(service)}")
+            time.sleep(interval_s)
+
+    def stop(self, grace_s: float = 10.0) -> None:
+        for service in reversed(self.services):
+            if service.process and service.process.poll() is None:
+                os.killpg(service.process.pid, signal.SIGTERM)
+        for service in reversed(self.services):
+            if service.process is None:
+                continue
+            try:
+                service.process.wait(grace_s)
+            except subprocess.TimeoutExpired:
+                os.killpg(service.process.pid, signal.SIGKILL)
+                service.process.wait()
+
+    @staticmethod
+    def _healthy(url: str) -> bool:
+        try:
+            return httpx.get(url, timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    @staticmethod
+    def _tail(service: Service, lines: int = 30) -> str:
+        if not service.log_path or not service.log_path.exists():
+            return ""
+        text = service.log_path.read_text(errors="replace").splitlines()[-lines:]
+        return f"--- {service.log_path} ---\n" + "\n".join(text)

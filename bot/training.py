@@ -1,0 +1,71 @@
+"""Train the Rasa model only when its inputs changed, reusing models cached by fingerprint.
+
+The fingerprint covers everything `rasa train` reads (config, domain, data/) and the
+pinned Rasa environment, so a cached model is reused across clones and CI runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL = ROOT / "models" / "harbor.tar.gz"
+KEEP_CACHED = 5
+
+
+def training_inputs(root: Path = ROOT) -> list[Path]:
+    files = [root / "config.yml", root / "domain.yml", root / "requirements" / "rasa-lock.txt"]
+    files += sorted(p for p in (root / "data").rglob("*") if p.suffix in (".yml", ".yaml"))
+    return files
+
+
+def fingerprint(root: Path = ROOT) -> str:
+    digest = hashlib.sha256()
+    for path in training_inputs(root):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def cache_dir() -> Path:
+    default = Path.home() / ".cache" / "harbor-assistant" / "models"
+    return Path(os.environ.get("ASSISTANT_MODEL_CACHE", default))
+
+
+def ensure_model(root: Path = ROOT) -> Path:
+    """Return the trained model, training it first if config, domain or data changed."""
+    model = root / "models" / MODEL.name
+    stamp = model.with_suffix("").with_suffix(".fingerprint")
+    current = fingerprint(root)
+    if model.exists() and stamp.exists() and stamp.read_text().strip() == current:
+        print(f"Model is up to date ({current}).", flush=True)
+        return model
+    cached = cache_dir() / f"{current}.tar.gz"
+    model.parent.mkdir(parents=True, exist_ok=True)
+    if cached.exists():
+        print(f"Training data unchanged since a cached model ({current}); reusing it.", flush=True)
+        shutil.copyfile(cached, model)
+    else:
+        print(f"Training the Rasa model ({current}); this takes about a minute ...", flush=True)
+        started = time.perf_counter()
+        subprocess.run(
+            [str(root / ".venv-rasa" / "bin" / "rasa"), "train", "--fixed-model-name", "harbor",
+             "--out", str(model.parent), "--quiet"],
+            cwd=root, check=True, env={**os.environ, "RASA_TELEMETRY_ENABLED": "false",
+                                       "TF_CPP_MIN_LOG_LEVEL": "2"})
+        print(f"Trained in {time.perf_counter() - started:.0f} s.", flush=True)
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(model, cached)
+        _prune(cached.parent)
+    stamp.write_text(current)
+    return model
+
+
+def _prune(folder: Path) -> None:
+    models = sorted(folder.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in models[KEEP_CACHED:]:
+        old.unlink()

@@ -1,0 +1,34 @@
+"""Alembic environment: migrates the database named by bot.settings (or the caller's URL)."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from bot.db import Base, make_engine
+from bot.desk import models  # noqa: F401  (registers the tables on Base.metadata)
+from bot.settings import get_settings
+
+config = context.config
+url = config.attributes.get("database_url") or get_settings().database_url
+
+
+def run_migrations_offline() -> None:
+    context.configure(url=url, target_metadata=Base.metadata, literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=Base.metadata,
+                          render_as_batch=True)
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()
