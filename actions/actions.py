@@ -10,11 +10,20 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.dialogue.replies import Reply, confirmation_reply, email_reply, order_reply
-from bot.dialogue.values import parse_email, parse_order_id
+from bot.dialogue.values import parse_email, parse_order_id, unrecognised_answer
 
 
 def _say(dispatcher: CollectingDispatcher, reply: Reply) -> None:
     dispatcher.utter_message(text=reply.text, buttons=reply.buttons or None)
+
+
+def _extract_unrecognised(tracker: Tracker, slot: str) -> dict[str, Any]:
+    if tracker.get_slot("requested_slot") != slot:
+        return {}
+    latest = tracker.latest_message
+    text = unrecognised_answer(latest.get("intent", {}).get("name"), latest.get("entities", []),
+                               slot, latest.get("text") or "")
+    return {} if text is None else {slot: text}
 
 
 def _last_text_with_intent(tracker: Tracker, intents: set[str]) -> str:
@@ -30,6 +39,11 @@ class ValidateOrderForm(FormValidationAction):
     def name(self) -> str:
         return "validate_order_form"
 
+    async def extract_order_id(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return _extract_unrecognised(tracker, "order_id")
+
     def validate_order_id(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
@@ -44,6 +58,11 @@ class ValidateOrderForm(FormValidationAction):
 class ValidateEmailForm(FormValidationAction):
     def name(self) -> str:
         return "validate_email_form"
+
+    async def extract_email(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return _extract_unrecognised(tracker, "email")
 
     def validate_email(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-ORDER_ID_RE = re.compile(r"(?<!\d)#?\s*(\d{4,8})(?!\d)")
+ORDER_ID_RE = re.compile(r"(?<![\d.,])#?\s*(\d{4,8})(?![\d.,]\d|\d)")
 EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 
 
@@ -29,3 +29,14 @@ def parse_email(value: object) -> str | None:
         return None
     text = str(value).strip().strip(".,;!?<>()").lower()
     return text if EMAIL_RE.match(text) else None
+
+
+def unrecognised_answer(intent: str | None, entities: list[dict], entity: str, text: str) -> str | None:
+    """The raw text of an answer to a form's question in which NLU found no `entity`.
+
+    Validating it lets the form say what is wrong with it ("12" is not an order number)
+    instead of silently rejecting; questions of other kinds are left to the dialogue.
+    """
+    if intent not in ("inform", "nlu_fallback") or any(e.get("entity") == entity for e in entities):
+        return None
+    return text

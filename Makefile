@@ -1,0 +1,74 @@
+# One command each: `make run` starts the assistant, `make test` runs every test suite.
+# Targets are idempotent: environments are made once and remade only when their
+# requirement files change; the model is retrained only when its training data changes.
+
+PYTHON      ?= python3
+APP_VENV    := .venv
+RASA_VENV   := .venv-rasa
+APP_BIN     := $(APP_VENV)/bin
+RASA_BIN    := $(RASA_VENV)/bin
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONWARNINGS := ignore
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: setup run train test test-unit test-data test-stories test-integration test-browser \
+        browser eval-nlu bench-latency clean
+
+setup: $(RASA_VENV)/.installed $(APP_VENV)/.installed
+
+# Rasa 3.6 declares Python <3.11; its fully pinned dependencies install with --no-deps
+# and Rasa itself with --ignore-requires-python (see docs/architecture.md).
+$(RASA_VENV)/.installed: requirements/rasa-lock.txt
+	@echo "==> Creating the Rasa environment ($(RASA_VENV), about 2 minutes the first time)"
+	rm -rf $(RASA_VENV)
+	$(PYTHON) -m venv $(RASA_VENV)
+	$(RASA_BIN)/pip install -q --no-deps -r requirements/rasa-lock.txt
+	$(RASA_BIN)/pip install -q --no-deps --ignore-requires-python rasa==3.6.21 rasa-sdk==3.6.2
+	touch $@
+
+$(APP_VENV)/.installed: pyproject.toml
+	@echo "==> Creating the app environment ($(APP_VENV))"
+	rm -rf $(APP_VENV)
+	$(PYTHON) -m venv $(APP_VENV)
+	$(APP_BIN)/pip install -q --upgrade pip
+	$(APP_BIN)/pip install -q -e '.[test]'
+	touch $@
+
+# Debian's Chromium for the browser tests (Playwright drives it via executablePath).
+browser:
+	@command -v chromium >/dev/null || { echo "==> Installing Debian's chromium"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+train: setup
+	$(APP_BIN)/assistant train
+
+run: setup
+	$(APP_BIN)/assistant run
+
+test: setup browser test-unit test-data train test-stories test-integration
+
+test-unit:
+	$(APP_BIN)/pytest -q tests/unit
+
+test-data:
+	$(RASA_BIN)/rasa data validate --fail-on-warnings --quiet
+
+test-stories: train
+	$(RASA_BIN)/rasa test core --stories tests/test_stories.yml --model models/harbor.tar.gz \
+	  --fail-on-prediction-errors --out results/stories --quiet
+	@echo "Test stories: all predictions correct."
+
+# Starts the real Rasa server, action server and desk once for the session; includes the
+# browser test (marker `browser`).
+test-integration: train
+	$(APP_BIN)/pytest -q tests/integration tests/browser
+
+eval-nlu: setup
+	$(APP_BIN)/python bench/nlu_pipelines.py
+
+bench-latency: train
+	$(APP_BIN)/python bench/desk_latency.py
+
+clean:
+	rm -rf models results reports var .rasa

@@ -1,0 +1,71 @@
+"""The widget on the demo store page, in Debian's Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+pytestmark = [pytest.mark.integration, pytest.mark.browser]
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "results" / "screenshots"
+# Chromium on a machine without network or display: no background traffic, no sandbox (root).
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser, stack) -> Page:
+    context = browser.new_context(viewport={"width": 1200, "height": 800})
+    new_page = context.new_page()
+    new_page.goto(stack.desk_url + "/")
+    yield new_page
+    context.close()
+
+
+def send(page: Page, text: str) -> None:
+    page.get_by_label("Message").fill(text)
+    page.get_by_role("button", name="Send").click()
+
+
+def test_a_customer_chats_in_the_widget(page: Page):
+    page.get_by_role("button", name="Chat with us").click()
+    expect(page.locator("#hp-chat .status")).to_have_text("online", timeout=15_000)
+    bot = page.locator("#hp-chat .msg.bot")
+
+    send(page, "hi")
+    expect(bot.nth(0)).to_contain_text("Harbor & Pine assistant", timeout=30_000)
+    send(page, "I want to cancel my order")
+    expect(bot.nth(1)).to_contain_text("order number", timeout=30_000)
+    send(page, "#55821")
+    expect(bot.nth(2)).to_contain_text("#55821", timeout=30_000)
+
+    page.locator("#hp-chat .buttons button", has_text="Yes").click()
+    expect(bot.nth(3)).to_contain_text("Cancellation requested", timeout=30_000)
+    expect(page.locator("#hp-chat .msg.customer").last).to_have_text("Yes")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "widget-conversation.png"))
+
+    page.reload()
+    page.get_by_role("button", name="Chat with us").click()
+    expect(page.locator("#hp-chat .msg.bot")).to_have_count(4, timeout=15_000)
+
+
+def test_the_widget_refuses_an_overlong_message_with_a_clear_error(page: Page):
+    page.get_by_role("button", name="Chat with us").click()
+    expect(page.locator("#hp-chat .status")).to_have_text("online", timeout=15_000)
+    page.get_by_label("Message").evaluate("(el, n) => { el.removeAttribute('maxlength'); el.value = 'x'.repeat(n); }", 4001)
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator("#hp-chat .msg.error")).to_contain_text("at most 4000 characters")
+    expect(page.locator("#hp-chat .msg.customer")).to_have_count(0)

@@ -1,0 +1,24 @@
+"""The Alembic migrations build exactly the schema the models describe."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+
+from bot.db import Base, make_engine
+from bot.desk import models  # noqa: F401
+from bot.desk.migrate import upgrade_database
+
+
+def test_migrations_match_the_models(desk_db_url):
+    upgrade_database(desk_db_url)
+    engine = make_engine(desk_db_url)
+    with engine.connect() as connection:
+        assert {"conversations", "messages"} <= set(inspect(connection).get_table_names())
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    engine.dispose()
+    assert diff == []
+
+
+def test_upgrading_twice_is_harmless(desk_db_url):
+    upgrade_database(desk_db_url)
+    upgrade_database(desk_db_url)

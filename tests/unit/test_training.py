@@ -1,0 +1,32 @@
+"""The model is retrained exactly when something `rasa train` reads has changed."""
+
+import shutil
+
+from bot.launcher import ROOT
+from bot.training import fingerprint
+
+
+def copy_project(tmp_path):
+    for name in ["config.yml", "domain.yml"]:
+        shutil.copy(ROOT / name, tmp_path / name)
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    shutil.copytree(ROOT / "requirements", tmp_path / "requirements")
+    return tmp_path
+
+
+def test_fingerprint_is_stable_and_tracks_training_data(tmp_path):
+    project = copy_project(tmp_path)
+    before = fingerprint(project)
+    assert fingerprint(project) == before
+    (project / "README.md").write_text("docs do not matter")
+    assert fingerprint(project) == before
+    nlu = next((project / "data" / "nlu").glob("*.yml"))
+    nlu.write_text(nlu.read_text() + "\n")
+    assert fingerprint(project) != before
+
+
+def test_fingerprint_tracks_the_pipeline(tmp_path):
+    project = copy_project(tmp_path)
+    before = fingerprint(project)
+    (project / "config.yml").write_text((project / "config.yml").read_text().replace("200", "300"))
+    assert fingerprint(project) != before

@@ -1,0 +1,40 @@
+import pytest
+
+from bot.dialogue.values import parse_email, parse_order_id, unrecognised_answer
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("10482", "10482"), ("#10482", "10482"), ("order # 55821 please", "55821"),
+     (["77310", "12345"], "77310"), ("12345678", "12345678")],
+)
+def test_order_numbers_are_normalised_to_digits(raw, expected):
+    assert parse_order_id(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["123", "123456789", "abc", "", None, [], "10.4826"])
+def test_values_that_are_not_order_numbers_are_rejected(raw):
+    assert parse_order_id(raw) is None
+
+
+def test_emails_are_trimmed_and_lower_cased():
+    assert parse_email(" Jane.Doe@Example.COM. ") == "jane.doe@example.com"
+    assert parse_email(["sam@example.org"]) == "sam@example.org"
+
+
+@pytest.mark.parametrize("raw", ["jane@", "@example.com", "jane example.com", "jane@example", None])
+def test_malformed_emails_are_rejected(raw):
+    assert parse_email(raw) is None
+
+
+def test_an_answer_without_the_entity_is_handed_to_validation():
+    assert unrecognised_answer("inform", [], "order_id", "maybe 12") == "maybe 12"
+
+
+def test_recognised_answers_and_other_questions_are_left_alone():
+    assert unrecognised_answer("inform", [{"entity": "order_id"}], "order_id", "10482") is None
+    assert unrecognised_answer("check_payment_methods", [], "order_id", "paypal?") is None
+
+
+def test_an_unclassifiable_answer_is_also_validated():
+    assert unrecognised_answer("nlu_fallback", [], "email", "jane at example") == "jane at example"
