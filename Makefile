@@ -13,7 +13,7 @@ export PYTHONWARNINGS := ignore
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: setup run train test test-unit test-data test-stories test-integration test-browser \
-        browser eval-nlu bench-latency clean
+        browser eval-nlu eval-kb bench-latency bench-kb kb-index clean
 
 setup: $(RASA_VENV)/.installed $(APP_VENV)/.installed
 
@@ -46,13 +46,14 @@ train: setup
 run: setup
 	$(APP_BIN)/assistant run
 
-test: setup browser test-unit test-data train test-stories test-integration
+test: setup browser kb-index test-unit test-data train test-stories test-integration
 
 test-unit:
 	$(APP_BIN)/pytest -q tests/unit
 
 test-data:
 	$(RASA_BIN)/rasa data validate --fail-on-warnings --quiet
+	$(APP_BIN)/assistant kb check
 
 test-stories: train
 	$(RASA_BIN)/rasa test core --stories tests/test_stories.yml --model models/harbor.tar.gz \
@@ -63,6 +64,18 @@ test-stories: train
 # browser test (marker `browser`).
 test-integration: train
 	$(APP_BIN)/pytest -q tests/integration tests/browser
+
+# Embeds the knowledge base once (cached by content hash in var/kb-index/).
+kb-index: setup
+	$(APP_BIN)/assistant kb index
+
+STACKFAQ ?= ../shared/data/stackfaq
+FILLER   ?= 100000
+eval-kb: setup
+	$(APP_BIN)/assistant kb eval --stackfaq $(STACKFAQ) --filler $(FILLER)
+
+bench-kb: setup
+	$(APP_BIN)/python bench/kb_latency.py
 
 eval-nlu: setup
 	$(APP_BIN)/python bench/nlu_pipelines.py

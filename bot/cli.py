@@ -1,4 +1,4 @@
-"""The `assistant` command: run the whole assistant, or train its dialogue model."""
+"""The `assistant` command: run the assistant, train its dialogue model, manage the knowledge base."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import signal
 import sys
 
+from bot.kb.cli import add_commands as add_kb_commands
 from bot.launcher import ROOT, Ports, Stack, StackFailed
 from bot.settings import get_settings
 from bot.training import ensure_model
@@ -15,7 +16,7 @@ def run(_: argparse.Namespace) -> int:
     settings = get_settings()
     model = ensure_model()
     stack = Stack(model, Ports(settings.rasa_port, settings.action_port, settings.desk_port),
-                  ROOT / "endpoints.yml", ROOT / "var" / "logs")
+                  ROOT / "endpoints.yml", ROOT / "var" / "logs", settings.database_url)
     print("Starting the action server, the Rasa server and the desk (logs in var/logs/) ...",
           flush=True)
     stack.start()
@@ -50,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="train if needed, start all processes, stop on Ctrl-C").set_defaults(func=run)
     commands.add_parser("train", help="train the Rasa model if its inputs changed").set_defaults(func=train)
+    add_kb_commands(commands)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -7,7 +7,9 @@ a user runs.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -15,6 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import yaml
+
+from bot.desk.migrate import upgrade_database
 
 ROOT = Path(__file__).resolve().parents[1]
 LOOPBACK = "127.0.0.1"
@@ -41,18 +46,42 @@ class Service:
     log_path: Path | None = None
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((LOOPBACK, 0))
+        return sock.getsockname()[1]
+
+
 class Stack:
+    @classmethod
+    def isolated(cls, model: Path, workdir: Path) -> Stack:
+        """A stack on free ports whose databases, logs and copy of the knowledge base live in
+        `workdir` (tests, benchmarks); embeddings still come from the shared cache."""
+        shutil.copytree(ROOT / "knowledge_base", workdir / "knowledge_base")
+        ports = Ports(rasa=free_port(), actions=free_port(), desk=free_port())
+        endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text())
+        endpoints["action_endpoint"]["url"] = f"http://{LOOPBACK}:{ports.actions}/webhook"
+        endpoints["tracker_store"]["db"] = str(workdir / "tracker.db")
+        endpoints_path = workdir / "endpoints.yml"
+        endpoints_path.write_text(yaml.safe_dump(endpoints))
+        return cls(model, ports, endpoints_path, workdir / "logs",
+                   database_url=f"sqlite:///{workdir / 'desk.db'}",
+                   env={"ASSISTANT_KB_FOLDER": str(workdir / "knowledge_base"),
+                        "ASSISTANT_KB_INDEX_DIR": str(ROOT / "var" / "kb-index")})
+
     def __init__(self, model: Path, ports: Ports, endpoints: Path, log_dir: Path,
-                 desk_env: dict[str, str] | None = None) -> None:
+                 database_url: str, env: dict[str, str] | None = None) -> None:
         self.ports = ports
         self.log_dir = log_dir
+        self.database_url = database_url
+        self.env = env or {}
         base_env = {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
-                    "PYTHONUNBUFFERED": "1"}
+                    "PYTHONUNBUFFERED": "1", "ASSISTANT_DATABASE_URL": database_url, **(env or {})}
         self.services = [
             Service("actions",
-                    [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "-p", str(ports.actions)],
-                    f"http://{LOOPBACK}:{ports.actions}/health",
-                    {**base_env, "SANIC_HOST": LOOPBACK}),
+                    [sys.executable, "-m", "bot.action_server", "--host", LOOPBACK,
+                     "--port", str(ports.actions)],
+                    f"http://{LOOPBACK}:{ports.actions}/health", base_env),
             Service("rasa",
                     [str(ROOT / ".venv-rasa" / "bin" / "rasa"), "run", "-i", LOOPBACK,
                      "-p", str(ports.rasa), "--model", str(model), "--endpoints", str(endpoints),
@@ -62,15 +91,20 @@ class Stack:
                     [sys.executable, "-m", "uvicorn", "--factory", "bot.desk.app:app_factory",
                      "--host", LOOPBACK, "--port", str(ports.desk), "--log-level", "warning"],
                     f"http://{LOOPBACK}:{ports.desk}/health",
-                    {**base_env, "ASSISTANT_RASA_URL": f"http://{LOOPBACK}:{ports.rasa}",
-                     **(desk_env or {})}),
+                    {**base_env, "ASSISTANT_RASA_URL": f"http://{LOOPBACK}:{ports.rasa}"}),
         ]
 
     @property
     def desk_url(self) -> str:
         return f"http://{LOOPBACK}:{self.ports.desk}"
 
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{LOOPBACK}:{self.ports.rasa}"
+
     def start(self) -> None:
+        """Migrate the shared database, then start the processes (the action server first)."""
+        upgrade_database(self.database_url)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         for service in self.services:
             service.log_path = self.log_dir / f"{service.name}.log"

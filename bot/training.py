@@ -13,14 +13,29 @@ import subprocess
 import time
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "harbor.tar.gz"
 KEEP_CACHED = 5
 
 
+RASA_DATA_KEYS = {"nlu", "stories", "rules", "responses"}
+
+
+def is_rasa_training_file(path: Path) -> bool:
+    """Rasa trains on YAML files with these top-level keys and ignores others in data/."""
+    try:
+        content = yaml.safe_load(path.read_text())
+    except yaml.YAMLError:
+        return True  # let `rasa train` report the error
+    return isinstance(content, dict) and bool(RASA_DATA_KEYS & content.keys())
+
+
 def training_inputs(root: Path = ROOT) -> list[Path]:
     files = [root / "config.yml", root / "domain.yml", root / "requirements" / "rasa-lock.txt"]
-    files += sorted(p for p in (root / "data").rglob("*") if p.suffix in (".yml", ".yaml"))
+    files += sorted(p for p in (root / "data").rglob("*")
+                    if p.suffix in (".yml", ".yaml") and is_rasa_training_file(p))
     return files
 
 

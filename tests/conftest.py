@@ -2,35 +2,19 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import yaml
 
-from bot.launcher import ROOT, Ports, Stack
+from bot.launcher import Stack
 from bot.training import ensure_model
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """Rasa server, action server and desk on free loopback ports, with throwaway databases."""
-    workdir = tmp_path_factory.mktemp("stack")
-    ports = Ports(rasa=free_port(), actions=free_port(), desk=free_port())
-    endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text())
-    endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{ports.actions}/webhook"
-    endpoints["tracker_store"]["db"] = str(workdir / "tracker.db")
-    endpoints_path = workdir / "endpoints.yml"
-    endpoints_path.write_text(yaml.safe_dump(endpoints))
-    running = Stack(ensure_model(), ports, endpoints_path, workdir / "logs",
-                    desk_env={"ASSISTANT_DATABASE_URL": f"sqlite:///{workdir / 'desk.db'}"})
+    running = Stack.isolated(ensure_model(), tmp_path_factory.mktemp("stack"))
     running.start()
     try:
         running.wait_healthy(timeout_s=240)

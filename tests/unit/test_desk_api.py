@@ -5,7 +5,7 @@ from fastapi.testclient import TestClient
 
 from bot.desk.app import create_app
 from bot.settings import Settings
-from tests.conftest import free_port
+from bot.launcher import free_port
 
 
 @pytest.fixture

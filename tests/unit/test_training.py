@@ -30,3 +30,10 @@ def test_fingerprint_tracks_the_pipeline(tmp_path):
     before = fingerprint(project)
     (project / "config.yml").write_text((project / "config.yml").read_text().replace("200", "300"))
     assert fingerprint(project) != before
+
+
+def test_other_yaml_in_data_does_not_trigger_training(tmp_path):
+    project = copy_project(tmp_path)
+    before = fingerprint(project)
+    (project / "data" / "kb_eval.yml").write_text("version: 1\nquestions: []\n")
+    assert fingerprint(project) == before

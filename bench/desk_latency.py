@@ -1,0 +1,120 @@
+"""Per-message latency through the desk next to Rasa's own REST webhook, same messages.
+
+Starts the real stack on free loopback ports (unless --desk-url and --rasa-url are given),
+sends N messages through the desk's REST API and the same N straight to Rasa's REST
+webhook, interleaved so both see the same machine load, and reports median and 95th
+percentile of each.
+
+    .venv/bin/python bench/desk_latency.py --messages ../shared/data/banking77/train.csv -n 200
+Without --messages it uses the training examples in data/nlu/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import re
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import yaml
+
+from bot.launcher import ROOT, Stack
+from bot.training import ensure_model
+
+TURNS_PER_CONVERSATION = 10
+
+
+def load_messages(path: Path | None, n: int, seed: int) -> list[str]:
+    if path is None:
+        texts = []
+        for nlu_file in sorted((ROOT / "data" / "nlu").glob("*.yml")):
+            for block in yaml.safe_load(nlu_file.read_text())["nlu"]:
+                texts += [re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", line[2:].strip())
+                          for line in block["examples"].splitlines() if line.strip()]
+    elif path.suffix == ".csv":
+        with path.open(newline="") as f:
+            texts = [row["text"] for row in csv.DictReader(f)]
+    else:
+        texts = [line.strip() for line in path.read_text().splitlines() if line.strip()]
+    random.Random(seed).shuffle(texts)
+    return texts[:n]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def summarise(latencies_s: list[float]) -> dict[str, float]:
+    ms = [x * 1000 for x in latencies_s]
+    return {"median_ms": round(statistics.median(ms), 1), "p95_ms": round(percentile(ms, 0.95), 1),
+            "mean_ms": round(statistics.fmean(ms), 1), "n": len(ms)}
+
+
+def measure(desk_url: str, rasa_url: str, messages: list[str]) -> dict[str, dict[str, float]]:
+    desk, rasa = httpx.Client(base_url=desk_url, timeout=60), httpx.Client(base_url=rasa_url, timeout=60)
+    desk_times, rasa_times = [], []
+    conversation, headers, sender = None, {}, ""
+    for i, text in enumerate(messages):
+        if i % TURNS_PER_CONVERSATION == 0:
+            created = desk.post("/api/conversations").json()
+            conversation, headers = created["id"], {"X-Conversation-Token": created["token"]}
+            sender = f"bench-{uuid.uuid4()}"
+        started = time.perf_counter()
+        desk.post(f"/api/conversations/{conversation}/messages", json={"text": text},
+                  headers=headers).raise_for_status()
+        desk_times.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        rasa.post("/webhooks/rest/webhook", json={"sender": sender, "message": text}).raise_for_status()
+        rasa_times.append(time.perf_counter() - started)
+        if (i + 1) % 50 == 0:
+            print(f"  {i + 1}/{len(messages)} messages", flush=True)
+    return {"desk": summarise(desk_times), "rasa_rest_webhook": summarise(rasa_times)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=Path, help="a .csv with a 'text' column or a text file")
+    parser.add_argument("-n", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--desk-url")
+    parser.add_argument("--rasa-url")
+    parser.add_argument("--out", type=Path, default=ROOT / "reports" / "desk_latency")
+    args = parser.parse_args()
+    messages = load_messages(args.messages, args.n, args.seed)
+    if args.desk_url and args.rasa_url:
+        result = measure(args.desk_url, args.rasa_url, messages)
+    else:
+        with tempfile.TemporaryDirectory() as workdir:
+            stack = Stack.isolated(ensure_model(), Path(workdir))
+            print("Starting the stack ...", flush=True)
+            stack.start()
+            try:
+                stack.wait_healthy(timeout_s=240)
+                measure(stack.desk_url, stack.rasa_url, messages[:20])  # warm-up, not counted
+                result = measure(stack.desk_url, stack.rasa_url, messages)
+            finally:
+                stack.stop()
+    overhead = result["desk"]["median_ms"] - result["rasa_rest_webhook"]["median_ms"]
+    result["desk_overhead_median_ms"] = round(overhead, 1)
+    result["desk_to_rasa_median_ratio"] = round(
+        result["desk"]["median_ms"] / result["rasa_rest_webhook"]["median_ms"], 2)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results.json").write_text(json.dumps(result, indent=2))
+    table = ["| path | n | median (ms) | p95 (ms) |", "|---|---:|---:|---:|"] + [
+        f"| {name} | {r['n']} | {r['median_ms']} | {r['p95_ms']} |"
+        for name, r in result.items() if isinstance(r, dict)]
+    (args.out / "results.md").write_text("\n".join(table) + "\n")
+    print("\n".join(table))
+    print(f"desk overhead (median): {overhead:.1f} ms; ratio {result['desk_to_rasa_median_ratio']}")
+
+
+if __name__ == "__main__":
+    main()

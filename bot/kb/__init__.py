@@ -1,0 +1,1 @@
+"""The knowledge base: editors' Markdown articles, split into passages, searched hybrid."""
