@@ -43,8 +43,9 @@ browser:
 train: setup
 	$(APP_BIN)/assistant train
 
+# The demo store page can sign in its ready-made customers (see README).
 run: setup
-	$(APP_BIN)/assistant run
+	ASSISTANT_DEMO_STORE=true $(APP_BIN)/assistant run
 
 test: setup browser kb-index test-unit test-data train test-stories test-integration
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import secrets
 import signal
 import sys
 
@@ -15,8 +16,12 @@ from bot.training import ensure_model
 def run(_: argparse.Namespace) -> int:
     settings = get_settings()
     model = ensure_model()
+    env = {}
+    if settings.identity_secret is None:
+        # No store backend shares a secret yet: one for this run lets the demo page sign in.
+        env["ASSISTANT_IDENTITY_SECRET"] = secrets.token_hex(32)
     stack = Stack(model, Ports(settings.rasa_port, settings.action_port, settings.desk_port),
-                  ROOT / "endpoints.yml", ROOT / "var" / "logs", settings.database_url)
+                  ROOT / "endpoints.yml", ROOT / "var" / "logs", settings.database_url, env)
     print("Starting the action server, the Rasa server and the desk (logs in var/logs/) ...",
           flush=True)
     stack.start()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_timeout_s: float = Field(30.0, gt=0)
     max_message_chars: int = Field(4000, gt=0)
+    # Shared with the store's backend, which signs logged-in customers' ids (bot.identity).
+    identity_secret: SecretStr | None = None
+    # The demo store page signs in ready-made customers itself; never enable in production.
+    demo_store: bool = False
     desk_host: str = "127.0.0.1"
     desk_port: int = 8000
     rasa_port: int = 5005

@@ -20,11 +20,15 @@ from bot.desk.models import Conversation
 from bot.desk.rasa_client import RasaClient
 from bot.desk.schemas import (
     ConversationCreated,
+    ConversationStart,
     CustomerMessageIn,
     ExchangeOut,
     MessageOut,
     TranscriptOut,
 )
+from bot.identity import IdentityRejected, SignedIdentity
+from bot.identity import sign as sign_identity
+from bot.identity import verify as verify_identity
 from bot.settings import Settings, get_settings
 
 STATIC = Path(__file__).parent / "static"
@@ -41,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     store = ConversationStore(make_session_factory(engine))
     rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_s)
     router = MessageRouter(store, rasa, settings.max_message_chars)
+    secret = settings.identity_secret.get_secret_value() if settings.identity_secret else None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -81,9 +86,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     @app.post("/api/conversations", status_code=201, response_model=ConversationCreated)
-    async def start_conversation() -> ConversationCreated:
-        created = await run_in_threadpool(store.create, "web")
-        return ConversationCreated(id=created.id, token=created.token)
+    async def start_conversation(body: ConversationStart | None = None) -> ConversationCreated:
+        customer_id = None
+        if body is not None and body.identity is not None:
+            try:
+                customer_id = verify_identity(body.identity, secret)
+            except IdentityRejected as error:
+                raise HTTPException(401, str(error)) from None
+        created = await run_in_threadpool(store.create, "web", customer_id)
+        return ConversationCreated(id=created.id, token=created.token, customer_id=customer_id)
+
+    if settings.demo_store:
+        @app.get("/demo/identity/{customer_id}", response_model=SignedIdentity)
+        async def demo_identity(customer_id: str) -> SignedIdentity:
+            """The demo store's stand-in for a real store backend signing its logged-in customer."""
+            if not secret:
+                raise HTTPException(503, "set ASSISTANT_IDENTITY_SECRET to sign demo identities")
+            return sign_identity(customer_id, secret)
 
     @app.post("/api/conversations/{conversation_id}/messages", response_model=ExchangeOut)
     async def post_message(

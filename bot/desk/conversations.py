@@ -32,10 +32,11 @@ class ConversationStore:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
 
-    def create(self, channel: str = "web") -> NewConversation:
+    def create(self, channel: str = "web", customer_id: str | None = None) -> NewConversation:
         """Open a conversation; the token is shown once and only its hash is kept."""
         token = secrets.token_urlsafe(32)
-        conversation = Conversation(id=str(uuid.uuid4()), token_hash=_hash_token(token), channel=channel)
+        conversation = Conversation(id=str(uuid.uuid4()), token_hash=_hash_token(token), channel=channel,
+                                    customer_id=customer_id)
         with self._sessions.begin() as session:
             session.add(conversation)
         return NewConversation(id=conversation.id, token=token)
@@ -70,6 +71,13 @@ class ConversationStore:
             session.get(Message, message.id).status = DeliveryStatus.answered
         message.status = DeliveryStatus.answered
         return stored
+
+    def link_customer(self, conversation_id: str, customer_id: str) -> None:
+        """Attach a customer verified in the chat; an already linked conversation keeps its own."""
+        with self._sessions.begin() as session:
+            conversation = session.get(Conversation, conversation_id)
+            if conversation.customer_id is None:
+                conversation.customer_id = customer_id
 
     def mark_failed(self, message: Message) -> None:
         with self._sessions.begin() as session:

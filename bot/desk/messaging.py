@@ -39,6 +39,15 @@ def check_text(text: str, max_chars: int) -> str:
     return text.strip()
 
 
+def verified_in_chat(replies: list[dict]) -> str | None:
+    """The customer id an action verified in this turn (e-mail plus order number), if any."""
+    for reply in replies:
+        custom = reply.get("custom")
+        if isinstance(custom, dict) and isinstance(custom.get("verified_customer"), str):
+            return custom["verified_customer"]
+    return None
+
+
 class MessageRouter:
     def __init__(self, store: ConversationStore, rasa: RasaClient, max_chars: int) -> None:
         self._store = store
@@ -58,4 +67,8 @@ class MessageRouter:
                 await run_in_threadpool(self._store.mark_failed, message)
                 raise BotUnavailable(message, str(error)) from error
             stored = await run_in_threadpool(self._store.record_bot_replies, message, replies)
-        return Exchange(message=message, replies=stored)
+            verified = verified_in_chat(replies)
+            if verified and conversation.customer_id is None:
+                await run_in_threadpool(self._store.link_customer, conversation.id, verified)
+                conversation.customer_id = verified
+        return Exchange(message=message, replies=[m for m in stored if m.text])

@@ -8,11 +8,20 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from bot.desk.models import Message
+from bot.identity import SignedIdentity
 
 
 class ConversationCreated(BaseModel):
     id: str
     token: str
+    customer_id: str | None = None
+
+
+class ConversationStart(BaseModel):
+    """Optional: the store backend's signed identity of a logged-in customer."""
+
+    model_config = ConfigDict(extra="forbid")
+    identity: SignedIdentity | None = None
 
 
 class CustomerMessageIn(BaseModel):

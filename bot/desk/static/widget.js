@@ -1,11 +1,17 @@
-// Harbor & Pine chat widget: keeps one conversation per browser (localStorage) and talks
-// to the desk over a WebSocket. Protocol: send {"text"}; receive "ack", "message", "error".
+// Harbor & Pine chat widget: keeps one conversation per browser and customer (localStorage)
+// and talks to the desk over a WebSocket. Protocol: send {"text"}; receive "ack",
+// "message", "error". A logged-in customer's page sets window.HarborChat.identity to the
+// store backend's signed identity ({customer_id, expires, signature}) before this loads.
 (function () {
   "use strict";
   const MAX_CHARS = 4000;
-  const STORAGE_KEY = "hp-conversation";
+  const config = (window.HarborChat = window.HarborChat || {});
   let socket = null;
   let conversation = null;
+
+  function storageKey() {
+    return "hp-conversation:" + (config.identity ? config.identity.customer_id : "guest");
+  }
 
   function el(tag, attrs, text) {
     const node = document.createElement(tag);
@@ -31,6 +37,7 @@
   const sendButton = form.querySelector("button");
 
   function show(message) {
+    if (!message.text) return;
     const bubble = el("div", { className: "msg " + message.sender }, message.text);
     bubble.dataset.sender = message.sender;
     log.append(bubble);
@@ -52,7 +59,7 @@
   }
 
   async function startConversation() {
-    const saved = JSON.parse(localStorage.getItem(STORAGE_KEY) || "null");
+    const saved = JSON.parse(localStorage.getItem(storageKey()) || "null");
     if (saved) {
       const res = await fetch("/api/conversations/" + saved.id + "/messages", {
         headers: { "X-Conversation-Token": saved.token },
@@ -63,10 +70,17 @@
         return;
       }
     }
-    const res = await fetch("/api/conversations", { method: "POST" });
-    if (!res.ok) throw new Error("could not start a conversation");
+    const res = await fetch("/api/conversations", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(config.identity ? { identity: config.identity } : {}),
+    });
+    if (!res.ok) {
+      const detail = await res.json().catch(() => ({}));
+      throw new Error(detail.error || "could not start a conversation");
+    }
     conversation = await res.json();
-    localStorage.setItem(STORAGE_KEY, JSON.stringify(conversation));
+    localStorage.setItem(storageKey(), JSON.stringify(conversation));
   }
 
   function connect() {
@@ -74,7 +88,9 @@
     socket = new WebSocket(scheme + location.host + "/ws/conversations/" + conversation.id +
       "?token=" + encodeURIComponent(conversation.token));
     socket.addEventListener("open", () => { status.textContent = "online"; sendButton.disabled = false; });
+    const thisSocket = socket;
     socket.addEventListener("close", () => {
+      if (socket !== thisSocket) return;  // replaced by restart()
       status.textContent = "reconnecting…";
       sendButton.disabled = true;
       setTimeout(connect, 2000);
@@ -115,9 +131,19 @@
       connect();
     } catch (error) {
       status.textContent = "offline";
-      showError("Chat is unavailable right now. Please try again in a moment.");
+      showError("Chat is unavailable right now: " + error.message);
     }
   }
+
+  // Called by the page when the signed-in customer changes.
+  config.restart = function () {
+    const old = socket;
+    socket = null;
+    conversation = null;
+    if (old) old.close();
+    log.replaceChildren();
+    if (panel.classList.contains("open")) { panel.classList.remove("open"); open(); }
+  };
   launcher.addEventListener("click", open);
   panel.querySelector("header button").addEventListener("click", () => {
     panel.classList.remove("open");
