@@ -13,7 +13,7 @@ export PYTHONWARNINGS := ignore
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: setup run train test test-unit test-data test-stories test-integration test-browser \
-        browser eval-nlu eval-kb bench-latency bench-kb kb-index clean
+        seed browser postgres eval-nlu eval-kb bench-latency bench-kb kb-index clean
 
 setup: $(RASA_VENV)/.installed $(APP_VENV)/.installed
 
@@ -40,14 +40,23 @@ browser:
 	@command -v chromium >/dev/null || { echo "==> Installing Debian's chromium"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# Debian's PostgreSQL: the store tests also run against a throwaway server on loopback.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { echo "==> Installing Debian's postgresql"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+
 train: setup
 	$(APP_BIN)/assistant train
+
+# Demo customers and orders in the default database (make run also does it once).
+seed: setup
+	$(APP_BIN)/assistant seed
 
 # The demo store page can sign in its ready-made customers (see README).
 run: setup
 	ASSISTANT_DEMO_STORE=true $(APP_BIN)/assistant run
 
-test: setup browser kb-index test-unit test-data train test-stories test-integration
+test: setup browser postgres kb-index test-unit test-data train test-stories test-integration
 
 test-unit:
 	$(APP_BIN)/pytest -q tests/unit

@@ -7,8 +7,11 @@ import secrets
 import signal
 import sys
 
+from bot.db import make_engine, make_session_factory
+from bot.desk.migrate import upgrade_database
 from bot.kb.cli import add_commands as add_kb_commands
 from bot.launcher import ROOT, Ports, Stack, StackFailed
+from bot.profiles.seed import READY_MADE, seed
 from bot.settings import get_settings
 from bot.training import ensure_model
 
@@ -42,6 +45,20 @@ def run(_: argparse.Namespace) -> int:
     return 0
 
 
+def seed_command(_: argparse.Namespace) -> int:
+    settings = get_settings()
+    upgrade_database(settings.database_url)
+    engine = make_engine(settings.database_url)
+    summary = seed(make_session_factory(engine))
+    engine.dispose()
+    print(f"{'Added' if summary.created else 'Already there:'} {summary.customers} customers, "
+          f"{summary.orders} orders ({', '.join(f'{k} {v}' for k, v in sorted(summary.by_status.items()))}).")
+    print("Ready-made customers to try:")
+    for customer in READY_MADE:
+        print(f"  {customer['id']} {customer['name']} <{customer['email']}>: {customer['try']}")
+    return 0
+
+
 def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
 
@@ -56,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="train if needed, start all processes, stop on Ctrl-C").set_defaults(func=run)
     commands.add_parser("train", help="train the Rasa model if its inputs changed").set_defaults(func=train)
+    commands.add_parser("seed", help="add the demo store's customers and orders (once)").set_defaults(func=seed_command)
     add_kb_commands(commands)
     args = parser.parse_args(argv)
     return args.func(args)

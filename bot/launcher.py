@@ -7,6 +7,7 @@ a user runs.
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -19,7 +20,9 @@ from pathlib import Path
 import httpx
 import yaml
 
+from bot.db import make_engine, make_session_factory
 from bot.desk.migrate import upgrade_database
+from bot.profiles.seed import seed
 
 ROOT = Path(__file__).resolve().parents[1]
 LOOPBACK = "127.0.0.1"
@@ -67,7 +70,9 @@ class Stack:
         return cls(model, ports, endpoints_path, workdir / "logs",
                    database_url=f"sqlite:///{workdir / 'desk.db'}",
                    env={"ASSISTANT_KB_FOLDER": str(workdir / "knowledge_base"),
-                        "ASSISTANT_KB_INDEX_DIR": str(ROOT / "var" / "kb-index")})
+                        "ASSISTANT_KB_INDEX_DIR": str(ROOT / "var" / "kb-index"),
+                        "ASSISTANT_IDENTITY_SECRET": secrets.token_hex(32),
+                        "ASSISTANT_DEMO_STORE": "true"})
 
     def __init__(self, model: Path, ports: Ports, endpoints: Path, log_dir: Path,
                  database_url: str, env: dict[str, str] | None = None) -> None:
@@ -102,9 +107,14 @@ class Stack:
     def rasa_url(self) -> str:
         return f"http://{LOOPBACK}:{self.ports.rasa}"
 
-    def start(self) -> None:
-        """Migrate the shared database, then start the processes (the action server first)."""
+    def start(self, seed_demo: bool = True) -> None:
+        """Migrate the shared database (and add the demo customers once), then start the
+        processes, the action server first."""
         upgrade_database(self.database_url)
+        if seed_demo:
+            engine = make_engine(self.database_url)
+            seed(make_session_factory(engine))
+            engine.dispose()
         self.log_dir.mkdir(parents=True, exist_ok=True)
         for service in self.services:
             service.log_path = self.log_dir / f"{service.name}.log"

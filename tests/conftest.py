@@ -9,6 +9,7 @@ import pytest
 
 from bot.launcher import Stack
 from bot.training import ensure_model
+from tests.postgres import postgres_server
 
 
 @pytest.fixture(scope="session")
@@ -21,6 +22,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A throwaway PostgreSQL server for the session (URL prefix without a database name)."""
+    with postgres_server() as url:
+        yield url
 
 
 @pytest.fixture

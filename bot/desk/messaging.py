@@ -71,4 +71,4 @@ class MessageRouter:
             if verified and conversation.customer_id is None:
                 await run_in_threadpool(self._store.link_customer, conversation.id, verified)
                 conversation.customer_id = verified
-        return Exchange(message=message, replies=[m for m in stored if m.text])
+        return Exchange(message=message, replies=stored)

@@ -1,8 +1,4 @@
-"""What the assistant says when a form has the order number or e-mail it needed.
-
-Order and account answers are general guidance until the customer profile store
-answers from real data; the flows (ask, validate, confirm) are already the real ones.
-"""
+"""The shape of a bot turn, and what the assistant says about knowledge-base answers."""
 
 from __future__ import annotations
 
@@ -15,9 +11,6 @@ YES_NO_BUTTONS = [
     {"title": "No", "payload": "/deny"},
 ]
 
-UNSUBSCRIBE_WORDS = ("unsub", "stop", "opt out", "opt-out", "no more", "remove me", "cancel")
-
-
 @dataclass
 class Reply:
     """One bot turn: text, optional buttons, and whether it waits for a yes or no."""
@@ -25,67 +18,6 @@ class Reply:
     text: str
     buttons: list[dict[str, str]] = field(default_factory=list)
     asks_confirmation: bool = False
-
-
-def order_reply(topic: str | None, order_id: str) -> Reply:
-    """The answer to an order request once the order number is known."""
-    ref = f"#{order_id}"
-    if topic == "cancel":
-        return Reply(
-            f"Order {ref}: cancelling is free until it is packed, costs $5 once packed, and is "
-            "not possible after it has shipped. Do you want me to request the cancellation?",
-            YES_NO_BUTTONS,
-            asks_confirmation=True,
-        )
-    replies = {
-        "track": f"You can follow order {ref} under Account > Orders; once it ships we e-mail "
-        "you the carrier's tracking link. Orders are packed within 1 business day.",
-        "change": f"Items, sizes and colours of order {ref} can be changed under Account > "
-        "Orders > Change until the order is packed.",
-        "address": f"The shipping address of order {ref} can be changed under Account > "
-        "Orders > Change until the order is packed. After that the carrier can no longer "
-        "redirect it.",
-        "invoice": f"The invoice for order {ref} is under Account > Orders > Invoice; we also "
-        "e-mail it as a PDF when the order ships.",
-        "invoice_copy": f"You can download the invoice for order {ref} any time under "
-        "Account > Orders > Invoice, and it was e-mailed as a PDF when the order shipped.",
-        "refund": f"To return items from order {ref} for a refund, open Account > Returns > "
-        "Start a return within 30 days of delivery; US return labels are free.",
-        "refund_status": f"Refunds for order {ref} show under Account > Returns. Money reaches "
-        "your original payment method 5-7 business days after the return arrives.",
-    }
-    return Reply(replies.get(topic or "", replies["track"]))
-
-
-def confirmation_reply(topic: str | None, order_id: str | None, confirmed: bool) -> Reply:
-    """The answer to the customer's yes or no after a change was proposed."""
-    ref = f"#{order_id}" if order_id else "your order"
-    if not confirmed:
-        return Reply(f"Okay, I won't change {ref}. Anything else I can help with?")
-    if topic == "cancel":
-        return Reply(
-            f"Cancellation requested for order {ref}. You'll get an e-mail as soon as it is "
-            "processed; any charge is released within 3-5 business days."
-        )
-    return Reply(f"Done: your request for order {ref} is recorded.")
-
-
-def email_reply(topic: str | None, email: str, last_message: str) -> Reply:
-    """The answer to a password or newsletter request once the e-mail address is known."""
-    if topic == "newsletter":
-        if any(word in last_message.lower() for word in UNSUBSCRIBE_WORDS):
-            return Reply(
-                f"Understood: {email} will be taken off the newsletter. You can also use the "
-                "unsubscribe link at the bottom of any newsletter."
-            )
-        return Reply(
-            f"Thanks! {email} can subscribe under Account > Preferences, and subscribers get "
-            "10% off their next order."
-        )
-    return Reply(
-        f"If {email} belongs to an account, a password reset link is on its way. The link is "
-        "valid for 1 hour; check your spam folder if it doesn't arrive."
-    )
 
 
 FEEDBACK_BUTTONS = [

@@ -39,27 +39,35 @@ def send(page: Page, text: str) -> None:
     page.get_by_role("button", name="Send").click()
 
 
-def test_a_customer_chats_in_the_widget(page: Page):
+def test_a_signed_in_customer_chats_in_the_widget(page: Page):
+    page.get_by_label("Signed in as").select_option("C1002")
     page.get_by_role("button", name="Chat with us").click()
     expect(page.locator("#hp-chat .status")).to_have_text("online", timeout=15_000)
     bot = page.locator("#hp-chat .msg.bot")
 
     send(page, "hi")
-    expect(bot.nth(0)).to_contain_text("Harbor & Pine assistant", timeout=30_000)
+    expect(bot.nth(0)).to_contain_text("Hi Jonas!", timeout=30_000)
     send(page, "I want to cancel my order")
-    expect(bot.nth(1)).to_contain_text("order number", timeout=30_000)
-    send(page, "#55821")
-    expect(bot.nth(2)).to_contain_text("#55821", timeout=30_000)
-
-    page.locator("#hp-chat .buttons button", has_text="Yes").click()
-    expect(bot.nth(3)).to_contain_text("Cancellation requested", timeout=30_000)
-    expect(page.locator("#hp-chat .msg.customer").last).to_have_text("Yes")
+    expect(bot.nth(1)).to_contain_text("Is this about order #20931", timeout=30_000)
+    page.locator("#hp-chat .buttons button", has_text="#20931").click()
+    expect(bot.nth(2)).to_contain_text("$5 handling fee", timeout=30_000)
+    page.locator("#hp-chat .buttons button", has_text="No").click()
+    expect(bot.nth(3)).to_contain_text("won't change order #20931", timeout=30_000)
+    expect(page.locator("#hp-chat .msg.customer").last).to_have_text("No")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "widget-conversation.png"))
 
     page.reload()
+    page.get_by_label("Signed in as").select_option("C1002")
     page.get_by_role("button", name="Chat with us").click()
     expect(page.locator("#hp-chat .msg.bot")).to_have_count(4, timeout=15_000)
+
+
+def test_a_guest_is_asked_to_verify_before_seeing_orders(page: Page):
+    page.get_by_role("button", name="Chat with us").click()
+    expect(page.locator("#hp-chat .status")).to_have_text("online", timeout=15_000)
+    send(page, "where is my order")
+    expect(page.locator("#hp-chat .msg.bot").first).to_contain_text("check it's you", timeout=30_000)
 
 
 def test_the_widget_refuses_an_overlong_message_with_a_clear_error(page: Page):

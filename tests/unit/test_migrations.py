@@ -7,6 +7,7 @@ from sqlalchemy import inspect
 from bot.db import Base, make_engine
 from bot.desk import models  # noqa: F401
 from bot.kb import feedback  # noqa: F401
+from bot.profiles import models as profile_models  # noqa: F401
 from bot.desk.migrate import upgrade_database
 
 
@@ -14,7 +15,9 @@ def test_migrations_match_the_models(desk_db_url):
     upgrade_database(desk_db_url)
     engine = make_engine(desk_db_url)
     with engine.connect() as connection:
-        assert {"conversations", "messages", "kb_questions"} <= set(inspect(connection).get_table_names())
+        assert {"conversations", "messages", "kb_questions", "customers", "addresses", "orders",
+                "order_items", "order_status_events", "shipments", "refunds", "invoices",
+                "payment_methods", "outbox_emails"} <= set(inspect(connection).get_table_names())
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     engine.dispose()
     assert diff == []

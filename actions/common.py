@@ -1,0 +1,56 @@
+"""Adapter helpers shared by the actions: who the customer is, and the stores."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from functools import cache
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.db import make_engine, make_session_factory
+from bot.dialogue.replies import Reply
+from bot.profiles.store import ProfileStore
+from bot.settings import get_settings
+
+
+@cache
+def profile_store() -> ProfileStore:
+    return ProfileStore(make_session_factory(make_engine(get_settings().database_url)))
+
+
+def today() -> date:
+    return datetime.now(timezone.utc).date()
+
+
+def customer_id_of(tracker: Tracker) -> str | None:
+    """The verified customer: signed by the store and passed on by the desk in the message
+    metadata, or verified earlier in this chat (slot `verified_customer_id`)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            customer_id = (event.get("metadata") or {}).get("customer_id")
+            if customer_id:
+                return str(customer_id)
+            break
+    return tracker.get_slot("verified_customer_id")
+
+
+def say(dispatcher: CollectingDispatcher, reply: Reply) -> None:
+    dispatcher.utter_message(text=reply.text, buttons=reply.buttons or None)
+
+
+def last_text_with_intent(tracker: Tracker, intents: set[str]) -> str:
+    for event in reversed(tracker.events):
+        if event.get("event") == "user" and event.get("parse_data", {}).get("intent", {}).get(
+            "name"
+        ) in intents:
+            return event.get("text") or ""
+    return ""
+
+
+def as_order_number(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None

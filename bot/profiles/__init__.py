@@ -1,0 +1,1 @@
+"""Customer profiles: accounts, orders, shipments, refunds, invoices and the e-mail outbox."""
