@@ -13,7 +13,7 @@ export PYTHONWARNINGS := ignore
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: setup run train test test-unit test-data test-stories test-integration test-browser \
-        seed browser postgres eval-nlu eval-kb bench-latency bench-kb kb-index clean
+        seed browser postgres eval-nlu eval-kb bench-latency bench-actions bench-kb kb-index clean
 
 setup: $(RASA_VENV)/.installed $(APP_VENV)/.installed
 
@@ -83,6 +83,9 @@ STACKFAQ ?= ../shared/data/stackfaq
 FILLER   ?= 100000
 eval-kb: setup
 	$(APP_BIN)/assistant kb eval --stackfaq $(STACKFAQ) --filler $(FILLER)
+
+bench-actions: train
+	$(APP_BIN)/python bench/action_latency.py
 
 bench-kb: setup
 	$(APP_BIN)/python bench/kb_latency.py

@@ -18,6 +18,7 @@ from actions.common import (
     profile_store,
     say,
     today,
+    wants_to_stop,
 )
 from bot.dialogue.account import (
     ASK_EMAIL_TO_VERIFY,
@@ -151,7 +152,7 @@ class ValidateOrderForm(IdentityChecking, FormValidationAction):
                                   domain: DomainDict) -> dict[str, Any]:
         if tracker.get_slot("requested_slot") != "new_address":
             return {}
-        if tracker.get_intent_of_latest_message() in ("deny", "contact_human_agent"):
+        if wants_to_stop(tracker):
             return {}
         return {"new_address": tracker.latest_message.get("text")}
 

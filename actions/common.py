@@ -54,3 +54,13 @@ def as_order_number(value: Any) -> int | None:
         return int(value) if value is not None else None
     except (TypeError, ValueError):
         return None
+
+
+STOP_INTENTS = ("deny", "contact_human_agent")
+
+
+def wants_to_stop(tracker: Tracker, min_confidence: float = 0.7) -> bool:
+    """A confident "no"/"agent" ends a free-text question; a name that merely looks like
+    "no" to the classifier ("Nair-Okafor": deny 0.44) is an answer."""
+    intent = tracker.latest_message.get("intent") or {}
+    return intent.get("name") in STOP_INTENTS and (intent.get("confidence") or 0) >= min_confidence

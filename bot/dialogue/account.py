@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.dialogue.replies import PERSON_BUTTON, Reply
+from bot.dialogue.replies import PERSON_BUTTON, YES_NO_BUTTONS, Reply
 from bot.profiles.store import ChangeResult, CustomerView, PaymentMethodView
 
 MAX_VERIFICATION_ATTEMPTS = 3
@@ -68,3 +68,35 @@ def deletion_reply(result: ChangeResult) -> Reply:
     return Reply("Your deletion request is recorded and confirmed by e-mail. The account is closed "
                  "after a 14-day grace period; sign in before then if you change your mind. Order "
                  "records are kept for 7 years for tax law.")
+
+
+ACCOUNT_FIELDS = {"first_name": "first name", "last_name": "last name", "phone": "phone number"}
+FIELD_WORDS = (("phone", "phone"), ("mobile", "phone"), ("number", "phone"), ("first", "first_name"),
+               ("given", "first_name"), ("last", "last_name"), ("surname", "last_name"),
+               ("family", "last_name"))
+
+
+def account_field_from_text(text: str) -> str | None:
+    """'my mobile' -> phone, 'surname' -> last_name; None if the text names no field."""
+    lowered = text.lower()
+    return next((field for word, field in FIELD_WORDS if word in lowered), None)
+
+
+def ask_account_field() -> Reply:
+    return Reply("What would you like to change? (Your e-mail address is how we recognise you, "
+                 "so it changes under Account > Profile.)",
+                 [{"title": label.capitalize(), "payload": f'/inform{{"account_field": "{field}"}}'}
+                  for field, label in ACCOUNT_FIELDS.items()])
+
+
+def confirm_account_change(field: str, value: str) -> Reply:
+    return Reply(f"Change your {ACCOUNT_FIELDS[field]} to \"{value}\"?", YES_NO_BUTTONS,
+                 asks_confirmation=True)
+
+
+def account_change_reply(result: ChangeResult) -> Reply:
+    if result.ok:
+        field = ACCOUNT_FIELDS[result.message_data["field"]]
+        return Reply(f"Done: your {field} is now {result.message_data['value']}.")
+    return Reply("Sorry, that value can't be saved. Names use letters, spaces, hyphens and "
+                 "apostrophes; phone numbers 7 to 20 digits, spaces, +, - and brackets.")

@@ -170,7 +170,7 @@ def _money(cents: int) -> str:
     return f"${cents / 100:,.2f}"
 
 
-def _valid(field_name: str, value: str) -> bool:
+def valid_account_value(field_name: str, value: str) -> bool:
     """Names: 1-50 letters, spaces, hyphens, apostrophes. Phones: 7-20 of 0-9 + - ( ) and
     space, at least 7 of them digits."""
     if field_name == "phone":
@@ -344,7 +344,7 @@ class ProfileStore:
         if field_name not in EDITABLE_FIELDS:
             return ChangeResult(False, "invalid_field", {"field": field_name})
         value = unicodedata.normalize("NFC", value.strip())
-        if not _valid(field_name, value):
+        if not valid_account_value(field_name, value):
             return ChangeResult(False, "invalid_value", {"field": field_name})
         with self._sessions.begin() as session:
             customer = session.get(Customer, customer_id)

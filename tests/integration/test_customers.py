@@ -146,3 +146,20 @@ def test_nothing_personal_reaches_an_unverified_visitor(stack):
     reply = visitor.says("which cards do i have saved")
     assert "check it's you" in reply
     assert not re.search(r"ending \d{4}", reply)
+
+
+def test_editing_account_details_needs_the_field_a_valid_value_and_a_yes(stack, store):
+    priya = signed_in(stack, "C1003")
+    [question] = priya.say("I need to update my phone number")
+    assert "What would you like to change?" in question["text"]
+    assert [b["title"] for b in question["buttons"]] == ["First name", "Last name", "Phone number"]
+    assert "new phone number" in priya.says('/inform{"account_field": "phone"}')
+    assert "can't be saved" in priya.says("call me maybe")
+    assert '"+1 (207) 555-0188"?' in priya.says("+1 (207) 555-0188")
+    assert "your phone number is now +1 (207) 555-0188" in priya.says("yes")
+
+    assert "What would you like to change?" in priya.says("change my details please")
+    assert "new last name" in priya.says("my surname")
+    priya.says("Nair-Okafor")
+    assert "stay as they are" in priya.says("no")
+    assert store.get_customer("C1003").last_name == "Nair"

@@ -32,3 +32,12 @@ def test_an_unhelpful_answer_offers_a_person():
     reply = feedback_reply(False)
     assert reply.buttons[0]["payload"] == "/contact_human_agent"
     assert "glad" in feedback_reply(True).text
+
+
+def test_account_fields_are_recognised_in_plain_words():
+    from bot.dialogue.account import account_field_from_text
+
+    assert account_field_from_text("my mobile number") == "phone"
+    assert account_field_from_text("the surname please") == "last_name"
+    assert account_field_from_text("First name") == "first_name"
+    assert account_field_from_text("my shoe size") is None
