@@ -41,6 +41,13 @@ def _extract_unrecognised(tracker: Tracker, slot: str) -> dict[str, Any]:
     return {} if text is None else {slot: text}
 
 
+def _well_formed_email(dispatcher: CollectingDispatcher, value: Any) -> str | None:
+    email = parse_email(value)
+    if email is None:
+        dispatcher.utter_message(text="That doesn't look like an e-mail address, could you check it?")
+    return email
+
+
 def _attempts(tracker: Tracker) -> int:
     return int(tracker.get_slot("verification_attempts") or 0)
 
@@ -84,9 +91,8 @@ class IdentityChecking:
 
     def validate_email(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                        domain: DomainDict) -> dict[str, Any]:
-        email = parse_email(slot_value)
+        email = _well_formed_email(dispatcher, slot_value)
         if email is None:
-            dispatcher.utter_message(text="That doesn't look like an e-mail address, could you check it?")
             return {"email": None}
         order_id = parse_order_id(tracker.get_slot("order_id"))
         # When both arrive in one message, validate_order_id runs the check.
@@ -183,10 +189,7 @@ class ValidateEmailForm(FormValidationAction):
 
     def validate_email(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                        domain: DomainDict) -> dict[str, Any]:
-        email = parse_email(slot_value)
-        if email is None:
-            dispatcher.utter_message(text="That doesn't look like an e-mail address, could you check it?")
-        return {"email": email}
+        return {"email": _well_formed_email(dispatcher, slot_value)}
 
 
 class ActionAskOrderId(Action):

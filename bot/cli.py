@@ -33,6 +33,7 @@ def run(_: argparse.Namespace) -> int:
         print(f"\nThe assistant is running: open {stack.desk_url}/ and click \"Chat with us\"."
               "\nPress Ctrl-C to stop.", flush=True)
         signal.signal(signal.SIGTERM, _interrupt)
+        signal.signal(signal.SIGINT, _interrupt)
         stack.watch()
     except StackFailed as error:
         print(f"Could not start the assistant: {error}", file=sys.stderr)
