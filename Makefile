@@ -13,7 +13,7 @@ export PYTHONWARNINGS := ignore
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: setup run train test test-unit test-data test-stories test-integration test-browser \
-        seed browser postgres eval-nlu eval-kb bench-latency bench-actions bench-kb kb-index clean
+        seed browser postgres train-sentiment eval-escalation eval-nlu eval-kb bench-latency bench-actions bench-kb kb-index clean
 
 setup: $(RASA_VENV)/.installed $(APP_VENV)/.installed
 
@@ -89,6 +89,15 @@ bench-actions: train
 
 bench-kb: setup
 	$(APP_BIN)/python bench/kb_latency.py
+
+GOEMOTIONS ?= ../shared/data/goemotions
+TWEETEVAL  ?= ../shared/data/tweeteval
+# Retrains the sentiment head shipped in bot/escalation/models/ (a few minutes).
+train-sentiment: setup
+	$(APP_BIN)/assistant escalation train --goemotions $(GOEMOTIONS) --tweeteval $(TWEETEVAL)
+
+eval-escalation: setup
+	$(APP_BIN)/assistant escalation eval --goemotions $(GOEMOTIONS) --tweeteval $(TWEETEVAL)
 
 eval-nlu: setup
 	$(APP_BIN)/python bench/nlu_pipelines.py

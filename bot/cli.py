@@ -9,6 +9,7 @@ import sys
 
 from bot.db import make_engine, make_session_factory
 from bot.desk.migrate import upgrade_database
+from bot.escalation.cli import add_commands as add_escalation_commands
 from bot.kb.cli import add_commands as add_kb_commands
 from bot.launcher import ROOT, Ports, Stack, StackFailed
 from bot.profiles.seed import READY_MADE, seed
@@ -76,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("train", help="train the Rasa model if its inputs changed").set_defaults(func=train)
     commands.add_parser("seed", help="add the demo store's customers and orders (once)").set_defaults(func=seed_command)
     add_kb_commands(commands)
+    add_escalation_commands(commands)
     args = parser.parse_args(argv)
     return args.func(args)
 

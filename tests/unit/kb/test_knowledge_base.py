@@ -81,3 +81,10 @@ def test_weights_that_do_not_match_the_expected_hash_are_refused(tmp_path):
     (model / "model.safetensors").write_bytes(b"not the real weights")
     with pytest.raises(ModelIntegrityError, match="sha256"):
         Encoder(model)
+
+
+def test_one_text_at_a_time_gives_the_same_vector_as_a_batch(encoder):
+    texts = ["where is my order 10482", "Do you ship to Canada? " * 40]
+    batch = encoder.encode(texts)
+    for text, row in zip(texts, batch):
+        assert abs(float(encoder.encode([text])[0] @ row) - 1) < 1e-5

@@ -1,0 +1,1 @@
+"""Sentiment and frustration scores for every customer message (escalation's inputs)."""

@@ -1,0 +1,94 @@
+"""Sentiment (negative/neutral/positive) and anger scores from sentence embeddings.
+
+Features: the all-MiniLM-L6-v2 embedding the knowledge base also uses, plus VADER's four
+lexicon scores (0.1 ms, and worth about four points of macro recall on tweets). The heads
+are small logistic regressions trained by `assistant escalation train` and shipped in the
+repo as plain arrays (bot/escalation/models/sentiment_head.npz), so nothing is unpickled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from bot.kb.embedding import Encoder
+
+VADER_SCALE = 5.0  # lexicon scores are 0-1; scaled to weigh against a unit-length embedding
+
+LABELS = ("negative", "neutral", "positive")
+DEFAULT_HEAD = Path(__file__).parent / "models" / "sentiment_head.npz"
+
+
+@dataclass(frozen=True)
+class SentimentScore:
+    negative: float
+    neutral: float
+    positive: float
+    anger: float
+
+    @property
+    def label(self) -> str:
+        return max(LABELS, key=lambda name: getattr(self, name))
+
+
+@dataclass(frozen=True)
+class SentimentHead:
+    sentiment_coef: np.ndarray  # (3, dim), rows in LABELS order
+    sentiment_intercept: np.ndarray  # (3,)
+    anger_coef: np.ndarray  # (dim,)
+    anger_intercept: float
+
+    def predict(self, vectors: np.ndarray) -> list[SentimentScore]:
+        logits = vectors @ self.sentiment_coef.T + self.sentiment_intercept
+        logits -= logits.max(axis=1, keepdims=True)
+        probs = np.exp(logits)
+        probs /= probs.sum(axis=1, keepdims=True)
+        anger = 1 / (1 + np.exp(-(vectors @ self.anger_coef + self.anger_intercept)))
+        return [SentimentScore(float(p[0]), float(p[1]), float(p[2]), float(a))
+                for p, a in zip(probs, anger)]
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(path, sentiment_coef=self.sentiment_coef, sentiment_intercept=self.sentiment_intercept,
+                 anger_coef=self.anger_coef, anger_intercept=np.array(self.anger_intercept))
+
+    @classmethod
+    def load(cls, path: Path = DEFAULT_HEAD) -> SentimentHead:
+        data = np.load(path, allow_pickle=False)
+        return cls(data["sentiment_coef"], data["sentiment_intercept"], data["anger_coef"],
+                   float(data["anger_intercept"]))
+
+
+def lexicon_features(texts: list[str]) -> np.ndarray:
+    """VADER's negative, neutral, positive and compound scores, scaled."""
+    scores = [_vader().polarity_scores(text) for text in texts]
+    return VADER_SCALE * np.array([[s["neg"], s["neu"], s["pos"], s["compound"]] for s in scores],
+                                  dtype=np.float32).reshape(len(texts), 4)
+
+
+@cache
+def _vader():  # type: ignore[no-untyped-def]
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    return SentimentIntensityAnalyzer()
+
+
+def features(embeddings: np.ndarray, texts: list[str]) -> np.ndarray:
+    return np.hstack([embeddings, lexicon_features(texts)])
+
+
+class SentimentModel:
+    def __init__(self, encoder: Encoder, head: SentimentHead) -> None:
+        self.encoder = encoder
+        self.head = head
+
+    def score(self, text: str) -> SentimentScore:
+        return self.score_many([text])[0]
+
+    def score_many(self, texts: list[str]) -> list[SentimentScore]:
+        if not texts:
+            return []
+        return self.head.predict(features(self.encoder.encode(texts), texts))
