@@ -96,8 +96,10 @@ TWEETEVAL  ?= ../shared/data/tweeteval
 train-sentiment: setup
 	$(APP_BIN)/assistant escalation train --goemotions $(GOEMOTIONS) --tweeteval $(TWEETEVAL)
 
+USS ?= ../shared/data/uss
 eval-escalation: setup
 	$(APP_BIN)/assistant escalation eval --goemotions $(GOEMOTIONS) --tweeteval $(TWEETEVAL)
+	$(APP_BIN)/assistant escalation uss --uss $(USS)
 
 eval-nlu: setup
 	$(APP_BIN)/python bench/nlu_pipelines.py

@@ -26,6 +26,34 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         command.add_argument("--folds", type=int, default=5)
         command.add_argument("--out", type=Path, default=Path("reports/escalation"))
         command.set_defaults(func=run, write_head=name == "train")
+    uss = sub.add_parser("uss", help="the escalation policy on the USS dialogues")
+    uss.add_argument("--uss", type=Path, required=True)
+    uss.add_argument("--per-source", type=int, default=250, help="dialogues read from each file")
+    uss.add_argument("--out", type=Path, default=Path("reports/escalation"))
+    uss.set_defaults(func=uss_command)
+
+
+def uss_command(args: argparse.Namespace) -> int:
+    from bot.escalation.policy import EscalationPolicy
+    from bot.escalation.sentiment import SentimentHead, SentimentModel
+    from bot.escalation.uss import evaluate
+    from bot.kb.embedding import Encoder
+
+    model = SentimentModel(Encoder(threads=2), SentimentHead.load())
+    report = evaluate(args.uss, model, EscalationPolicy.from_yaml(), args.per_source)
+    lines = [f"# Escalation on USS ({report['dialogues']} dialogues, {report['should_escalate']} "
+             "with a turn rated 2 or lower)", "",
+             "| method | precision | recall | fired | early | on time | late | median turns late |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for name in ("policy", "sentiment_only"):
+        r = report[name]
+        lines.append(f"| {name} | {r['precision']:.3f} | {r['recall']:.3f} | {r['fired']} | {r['early']} | "
+                     f"{r['on_time']} | {r['late']} | {r['median_turns_late']} |")
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "uss.json").write_text(json.dumps(report, indent=2))
+    (args.out / "uss.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,0 +1,52 @@
+"""The escalation policy's rules, each with its reason code."""
+
+from bot.escalation.policy import EscalationPolicy, Turn
+from bot.escalation.sentiment import SentimentScore
+
+CALM = SentimentScore(0.05, 0.9, 0.05, 0.02)
+UNHAPPY = SentimentScore(0.7, 0.25, 0.05, 0.4)
+FURIOUS = SentimentScore(0.97, 0.02, 0.01, 0.95)
+policy = EscalationPolicy.from_yaml()
+
+
+def codes(turns, tier="standard"):
+    return [r.code for r in policy.decide(turns, tier).reasons]
+
+
+def test_a_calm_conversation_stays_with_the_bot():
+    assert not policy.decide([Turn("where is my order", CALM, "track_order")]).escalate
+
+
+def test_asking_for_a_person_escalates_at_once():
+    assert codes([Turn("can i talk to a real person", CALM, "contact_human_agent")]) == ["customer_request"]
+    assert codes([Turn("this is useless", UNHAPPY), Turn("still useless", UNHAPPY)])[0] == "customer_request"
+
+
+def test_one_furious_message_or_a_negative_trend_escalates_with_high_priority():
+    decision = policy.decide([Turn("WORST SERVICE EVER", FURIOUS)])
+    assert decision.escalate and decision.priority == "high" and "very_angry" in codes([Turn("x", FURIOUS)])
+    turns = [Turn("hm", UNHAPPY), Turn("no", UNHAPPY), Turn("ok", CALM), Turn("still nothing", UNHAPPY)]
+    assert codes(turns) == ["negative_trend"]
+    assert not policy.decide(turns[:2]).escalate
+
+
+def test_vip_customers_reach_a_person_sooner():
+    mildly = SentimentScore(0.55, 0.4, 0.05, 0.3)
+    turns = [Turn("a", mildly), Turn("b", mildly), Turn("c", mildly)]
+    assert not policy.decide(turns).escalate
+    vip = policy.decide(turns, tier="vip")
+    assert vip.escalate and vip.priority == "high"
+
+
+def test_misunderstanding_and_loops_escalate():
+    assert codes([Turn("asdf", CALM, "nlu_fallback", fallback=True),
+                  Turn("qwer", CALM, "nlu_fallback", fallback=True)]) == ["not_understood"]
+    loop = [Turn("where is my order", CALM, "track_order")] * 3
+    assert codes(loop) == ["loop"]
+
+
+def test_sensitive_topics_are_named():
+    assert codes([Turn("the charger caught fire", CALM)]) == ["sensitive_safety"]
+    assert codes([Turn("I will contact my lawyer", CALM)]) == ["sensitive_legal"]
+    assert codes([Turn("my account was hacked", CALM)]) == ["sensitive_account_takeover"]
+    assert policy.decide([Turn("there was an unauthorized charge", CALM)]).priority == "high"
