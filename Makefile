@@ -85,10 +85,10 @@ eval-kb: setup
 	$(APP_BIN)/assistant kb eval --stackfaq $(STACKFAQ) --filler $(FILLER)
 
 bench-actions: train
-	$(APP_BIN)/python bench/action_latency.py
+	$(APP_BIN)/python -m bench.action_latency
 
 bench-kb: setup
-	$(APP_BIN)/python bench/kb_latency.py
+	$(APP_BIN)/python -m bench.kb_latency
 
 GOEMOTIONS ?= ../shared/data/goemotions
 TWEETEVAL  ?= ../shared/data/tweeteval
@@ -102,10 +102,10 @@ eval-escalation: setup
 	$(APP_BIN)/assistant escalation uss --uss $(USS)
 
 eval-nlu: setup
-	$(APP_BIN)/python bench/nlu_pipelines.py
+	$(APP_BIN)/python -m bench.nlu_pipelines
 
 bench-latency: train
-	$(APP_BIN)/python bench/desk_latency.py
+	$(APP_BIN)/python -m bench.desk_latency
 
 clean:
 	rm -rf models results reports var .rasa

@@ -4,14 +4,13 @@ Starts the stack on free loopback ports (seeded demo store), then calls each act
 times with the tracker Rasa would send for a signed-in customer, and reports median and
 95th percentile per action, next to the profile-store query alone.
 
-    .venv/bin/python bench/action_latency.py -n 500
+    .venv/bin/python -m bench.action_latency -n 500
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import tempfile
 import time
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import httpx
 
+from bench.timing import summary_ms
 from bot.db import make_engine, make_session_factory
 from bot.launcher import ROOT, Stack
 from bot.profiles.store import ProfileStore
@@ -51,9 +51,7 @@ def timed(call: Callable[[], object], n: int) -> dict[str, float]:
         started = time.perf_counter()
         call()
         samples.append((time.perf_counter() - started) * 1000)
-    samples.sort()
-    return {"median_ms": round(statistics.median(samples), 2),
-            "p95_ms": round(samples[min(len(samples) - 1, round(0.95 * (len(samples) - 1)))], 2)}
+    return summary_ms(samples, digits=2)
 
 
 def main() -> None:

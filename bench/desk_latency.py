@@ -5,7 +5,7 @@ sends N messages through the desk's REST API and the same N straight to Rasa's R
 webhook, interleaved so both see the same machine load, and reports median and 95th
 percentile of each.
 
-    .venv/bin/python bench/desk_latency.py --messages ../shared/data/banking77/train.csv -n 200
+    .venv/bin/python -m bench.desk_latency --messages ../shared/data/banking77/train.csv -n 200
 Without --messages it uses the training examples in data/nlu/.
 """
 
@@ -25,6 +25,7 @@ from pathlib import Path
 import httpx
 import yaml
 
+from bench.timing import summary_ms
 from bot.launcher import ROOT, Stack
 from bot.training import ensure_model
 
@@ -47,15 +48,9 @@ def load_messages(path: Path | None, n: int, seed: int) -> list[str]:
     return texts[:n]
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def summarise(latencies_s: list[float]) -> dict[str, float]:
     ms = [x * 1000 for x in latencies_s]
-    return {"median_ms": round(statistics.median(ms), 1), "p95_ms": round(percentile(ms, 0.95), 1),
-            "mean_ms": round(statistics.fmean(ms), 1), "n": len(ms)}
+    return {**summary_ms(ms), "mean_ms": round(statistics.fmean(ms), 1)}
 
 
 def measure(desk_url: str, rasa_url: str, messages: list[str]) -> dict[str, dict[str, float]]:

@@ -3,7 +3,7 @@
 The store's articles are padded with generated filler passages to each size. Query
 latency includes embedding the query. Also measures re-indexing after a one-article edit.
 
-    .venv/bin/python bench/kb_latency.py --sizes 1000 10000 100000 --queries data/kb_eval.yml
+    .venv/bin/python -m bench.kb_latency --sizes 1000 10000 100000 --queries data/kb_eval.yml
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ import argparse
 import json
 import resource
 import shutil
-import statistics
 import tempfile
 import time
 from pathlib import Path
 
 import yaml
 
+from bench.timing import summary_ms
 from bot.kb.base import KnowledgeBase
 from bot.kb.embedding import Encoder
 from bot.kb.filler import generate_filler
@@ -29,11 +29,6 @@ from bot.settings import get_settings
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def main() -> None:
@@ -68,11 +63,11 @@ def main() -> None:
             article = folder / sorted(p.name for p in folder.glob("*.md"))[0]
             article.write_text(article.read_text().replace("\n## ", "\nAn edited sentence.\n\n## ", 1))
             edit = kb.reload(extra_passages=filler)
+            latency = summary_ms(latencies)
             rows.append({
                 "passages": len(kb.index), "build_seconds": round(build.seconds, 2),
                 "embedded_during_build": build.embedded,
-                "query_median_ms": round(statistics.median(latencies), 1),
-                "query_p95_ms": round(percentile(latencies, 0.95), 1),
+                "query_median_ms": latency["median_ms"], "query_p95_ms": latency["p95_ms"],
                 "reindex_after_edit_seconds": round(edit.seconds, 2),
                 "reembedded_after_edit": edit.embedded,
                 "peak_rss_mb": round(peak_rss_mb()),

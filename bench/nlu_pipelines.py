@@ -3,7 +3,7 @@
 Each candidate config in bench/nlu_pipelines/ is trained once from scratch (timed, with an
 empty Rasa cache) and evaluated with k-fold cross-validation (`rasa test nlu`).
 
-    .venv/bin/python bench/nlu_pipelines.py --folds 5 --out reports/nlu_pipelines
+    .venv/bin/python -m bench.nlu_pipelines --folds 5 --out reports/nlu_pipelines
 """
 
 from __future__ import annotations

@@ -14,9 +14,11 @@ from pathlib import Path
 
 from bot.launcher import free_port
 
+
 def pg_bin() -> Path | None:
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
     return Path(found[-1]).parent if found else None
+
 
 @contextmanager
 def postgres_server() -> Iterator[str]:
@@ -33,8 +35,11 @@ def postgres_server() -> Iterator[str]:
         shutil.chown(workdir, "postgres")
         shutil.chown(sockets, "postgres")
     port = free_port()
-    run = lambda *args: subprocess.run([*as_user, *map(str, args)], check=True,  # noqa: E731
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def run(*args: object) -> None:
+        subprocess.run([*as_user, *map(str, args)], check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE)
+
     run(binaries / "initdb", "-D", data, "-U", "postgres", "-A", "trust", "--no-sync")
     run(binaries / "pg_ctl", "-D", data, "-w", "-l", workdir / "server.log", "start",
         "-o", f"-p {port} -h 127.0.0.1 -k {sockets} -F")
@@ -53,4 +58,3 @@ def create_database(server_url: str) -> str:
     with psycopg.connect(dsn, autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
     return server_url + name
-

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
 from dataclasses import dataclass
+from weakref import WeakValueDictionary
 
 from starlette.concurrency import run_in_threadpool
 
@@ -53,12 +53,14 @@ class MessageRouter:
         self._store = store
         self._rasa = rasa
         self._max_chars = max_chars
-        # One customer message at a time per conversation, so replies stay in order.
-        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        # One customer message at a time per conversation, so replies stay in order. A lock
+        # lives only while a message of its conversation is in flight.
+        self._locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
 
     async def handle(self, conversation: Conversation, text: str) -> Exchange:
         text = check_text(text, self._max_chars)
-        async with self._locks[conversation.id]:
+        lock = self._locks.setdefault(conversation.id, asyncio.Lock())
+        async with lock:
             message = await run_in_threadpool(self._store.add_customer_message, conversation.id, text)
             metadata = {"channel": conversation.channel, "customer_id": conversation.customer_id}
             try:

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.identity import IdentityRejected, SignedIdentity, sign, verify
+from bot.identity import IdentityRejected, sign, verify
 
 SECRET = "test-secret"
 
