@@ -24,6 +24,9 @@ def run(_: argparse.Namespace) -> int:
     if settings.identity_secret is None:
         # No store backend shares a secret yet: one for this run lets the demo page sign in.
         env["ASSISTANT_IDENTITY_SECRET"] = secrets.token_hex(32)
+    if settings.session_secret is None:
+        # Console sessions then last for this run only; set ASSISTANT_SESSION_SECRET to keep them.
+        env["ASSISTANT_SESSION_SECRET"] = secrets.token_hex(32)
     stack = Stack(model, Ports(settings.rasa_port, settings.action_port, settings.desk_port),
                   ROOT / "endpoints.yml", ROOT / "var" / "logs", settings.database_url, env)
     print("Starting the action server, the Rasa server and the desk (logs in var/logs/) ...",

@@ -72,6 +72,7 @@ class Stack:
                    env={"ASSISTANT_KB_FOLDER": str(workdir / "knowledge_base"),
                         "ASSISTANT_KB_INDEX_DIR": str(ROOT / "var" / "kb-index"),
                         "ASSISTANT_IDENTITY_SECRET": secrets.token_hex(32),
+                        "ASSISTANT_SESSION_SECRET": secrets.token_hex(32),
                         "ASSISTANT_DEMO_STORE": "true"})
 
     def __init__(self, model: Path, ports: Ports, endpoints: Path, log_dir: Path,
@@ -80,6 +81,8 @@ class Stack:
         self.log_dir = log_dir
         self.database_url = database_url
         self.env = env or {}
+        # Rasa's HTTP API is on for the desk (trackers), behind a token only the desk knows.
+        self.rasa_token = self.env.get("ASSISTANT_RASA_TOKEN") or secrets.token_hex(24)
         base_env = {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
                     "PYTHONUNBUFFERED": "1", "ASSISTANT_DATABASE_URL": database_url, **(env or {})}
         self.services = [
@@ -90,13 +93,15 @@ class Stack:
             Service("rasa",
                     [str(ROOT / ".venv-rasa" / "bin" / "rasa"), "run", "-i", LOOPBACK,
                      "-p", str(ports.rasa), "--model", str(model), "--endpoints", str(endpoints),
-                     "--credentials", str(ROOT / "credentials.yml")],
+                     "--credentials", str(ROOT / "credentials.yml"),
+                     "--enable-api", "--auth-token", self.rasa_token],
                     f"http://{LOOPBACK}:{ports.rasa}/", base_env),
             Service("desk",
                     [sys.executable, "-m", "uvicorn", "--factory", "bot.desk.app:app_factory",
                      "--host", LOOPBACK, "--port", str(ports.desk), "--log-level", "warning"],
                     f"http://{LOOPBACK}:{ports.desk}/health",
-                    {**base_env, "ASSISTANT_RASA_URL": f"http://{LOOPBACK}:{ports.rasa}"}),
+                    {**base_env, "ASSISTANT_RASA_URL": f"http://{LOOPBACK}:{ports.rasa}",
+                     "ASSISTANT_RASA_TOKEN": self.rasa_token}),
         ]
 
     @property

@@ -26,6 +26,13 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///var/desk.db"
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_timeout_s: float = Field(30.0, gt=0)
+    # Guards Rasa's HTTP API (trackers), which the desk reads for intents and summaries.
+    rasa_token: SecretStr | None = None
+    # Signs the console's session cookies; `assistant run` makes one per run when unset.
+    session_secret: SecretStr | None = None
+    # Send session cookies over HTTPS only (set true behind TLS).
+    secure_cookies: bool = False
+    session_max_age_s: int = Field(8 * 3600, gt=0)
     max_message_chars: int = Field(4000, gt=0)
     # Shared with the store's backend, which signs logged-in customers' ids (bot.identity).
     identity_secret: SecretStr | None = None

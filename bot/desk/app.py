@@ -1,6 +1,7 @@
 """The desk: the front door that owns every conversation (REST API, widget WebSocket, page)."""
 
 
+import secrets
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, AsyncIterator
@@ -11,13 +12,25 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware.sessions import SessionMiddleware
 
+from bot.console.accounts import AccountStore
+from bot.console.auth import SESSION_COOKIE
+from bot.console.routes import ConsoleDeps, add_console_routes
+from bot.console.suggestions import Suggester
 from bot.db import make_engine, make_session_factory
 from bot.desk.conversations import ConversationNotFound, ConversationStore
+from bot.desk.escalation import Escalator
+from bot.desk.handoffs import HandoffStore
+from bot.desk.live import LiveHub
 from bot.desk.messaging import BotUnavailable, InvalidMessage, MessageRouter
 from bot.desk.migrate import upgrade_database
 from bot.desk.models import Conversation
 from bot.desk.rasa_client import RasaClient
+from bot.escalation.policy import EscalationPolicy
+from bot.escalation.sentiment import SentimentModel, default_sentiment_model
+from bot.kb.feedback import FeedbackLog
+from bot.profiles.store import ProfileStore
 from bot.desk.schemas import (
     ConversationCreated,
     ConversationStart,
@@ -38,23 +51,42 @@ def _error(status: int, error: str, **extra: object) -> JSONResponse:
     return JSONResponse(status_code=status, content={"error": error, **extra})
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, sentiment: SentimentModel | None = None) -> FastAPI:
     settings = settings or get_settings()
     upgrade_database(settings.database_url)
     engine = make_engine(settings.database_url)
-    store = ConversationStore(make_session_factory(engine))
-    rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_s)
-    router = MessageRouter(store, rasa, settings.max_message_chars)
+    sessions = make_session_factory(engine)
+    store = ConversationStore(sessions)
+    rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_s,
+                      settings.rasa_token.get_secret_value() if settings.rasa_token else None)
+    sentiment = sentiment or default_sentiment_model(settings)
+    policy = EscalationPolicy.from_yaml()
+    handoffs = HandoffStore(sessions, policy.config["queue"]["minutes_per_point"])
+    hub = LiveHub()
+    suggester = Suggester(settings, sentiment.encoder)
+    feedback = FeedbackLog(sessions)
+    profiles = ProfileStore(sessions)
+    escalator = Escalator(store, handoffs, rasa, policy, sentiment, profiles, feedback, hub,
+                          suggester.titles)
+    router = MessageRouter(store, rasa, escalator, settings.max_message_chars)
     secret = settings.identity_secret.get_secret_value() if settings.identity_secret else None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        suggester.start()
         yield
         await rasa.aclose()
         engine.dispose()
 
     app = FastAPI(title="Harbor & Pine support desk", lifespan=lifespan)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    session_secret = (settings.session_secret.get_secret_value() if settings.session_secret
+                      else secrets.token_hex(32))  # sessions then last as long as this process
+    app.add_middleware(SessionMiddleware, secret_key=session_secret, session_cookie=SESSION_COOKIE,
+                       max_age=settings.session_max_age_s, same_site="strict",
+                       https_only=settings.secure_cookies)
+    add_console_routes(app, ConsoleDeps(AccountStore(sessions), store, handoffs, profiles, feedback,
+                                        suggester, hub))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -80,6 +112,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/", include_in_schema=False)
     async def store_page() -> FileResponse:
         return FileResponse(STATIC / "index.html")
+
+    @app.get("/console", include_in_schema=False)
+    async def console_page() -> FileResponse:
+        return FileResponse(STATIC / "console.html", headers={
+            "Content-Security-Policy": "default-src 'self'; connect-src 'self' ws: wss:; frame-ancestors 'none'"})
 
     @app.get("/health")
     async def health() -> dict[str, str]:
@@ -137,11 +174,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await websocket.send_json({"type": "error", "error": "conversation not found"})
             await websocket.close(code=4404)
             return
+        hub.join_customer(conversation.id, websocket)
         try:
             while True:
                 await _serve_frame(websocket, conversation)
         except WebSocketDisconnect:
             return
+        finally:
+            hub.leave_customer(conversation.id, websocket)
 
     async def _serve_frame(websocket: WebSocket, conversation: Conversation) -> None:
         raw = await websocket.receive_text()

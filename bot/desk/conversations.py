@@ -51,6 +51,11 @@ class ConversationStore:
             raise ConversationNotFound(conversation_id)
         return conversation
 
+    def get(self, conversation_id: str) -> Conversation:
+        """The conversation as stored now (its mode changes while a message is in flight)."""
+        with self._sessions() as session:
+            return session.get(Conversation, conversation_id)
+
     def add_customer_message(self, conversation_id: str, text: str) -> Message:
         message = Message(conversation_id=conversation_id, sender=Sender.customer, text=text,
                           status=DeliveryStatus.received)
@@ -71,6 +76,19 @@ class ConversationStore:
             session.get(Message, message.id).status = DeliveryStatus.answered
         message.status = DeliveryStatus.answered
         return stored
+
+    def add_message(self, conversation_id: str, sender: Sender, text: str,
+                    payload: dict | None = None) -> Message:
+        """A message the desk or an agent writes to the customer."""
+        message = Message(conversation_id=conversation_id, sender=sender, text=text, payload=payload)
+        with self._sessions.begin() as session:
+            session.add(message)
+        return message
+
+    def set_analysis(self, message: Message, analysis: dict) -> None:
+        with self._sessions.begin() as session:
+            session.get(Message, message.id).analysis = analysis
+        message.analysis = analysis
 
     def link_customer(self, conversation_id: str, customer_id: str) -> None:
         """Attach a customer verified in the chat; an already linked conversation keeps its own."""

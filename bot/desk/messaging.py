@@ -1,4 +1,4 @@
-"""Routes a customer message: validate, store, ask Rasa, store the replies."""
+"""Routes a customer message: validate, store, then the bot, a person, or the rating answers."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from weakref import WeakValueDictionary
 from starlette.concurrency import run_in_threadpool
 
 from bot.desk.conversations import ConversationStore
-from bot.desk.models import Conversation, Message
+from bot.desk.escalation import Escalator
+from bot.desk.models import Conversation, Message, Mode
 from bot.desk.rasa_client import RasaClient, RasaUnavailable
 
 
@@ -49,28 +50,47 @@ def verified_in_chat(replies: list[dict]) -> str | None:
 
 
 class MessageRouter:
-    def __init__(self, store: ConversationStore, rasa: RasaClient, max_chars: int) -> None:
+    def __init__(self, store: ConversationStore, rasa: RasaClient, escalator: Escalator,
+                 max_chars: int) -> None:
         self._store = store
         self._rasa = rasa
+        self._escalator = escalator
         self._max_chars = max_chars
         # One customer message at a time per conversation, so replies stay in order. A lock
         # lives only while a message of its conversation is in flight.
         self._locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
 
     async def handle(self, conversation: Conversation, text: str) -> Exchange:
+        """Store the message, then let whoever answers now answer it: the bot, or (in human
+        mode) nobody but the agent, later; after a resolution, the rating question first."""
         text = check_text(text, self._max_chars)
         lock = self._locks.setdefault(conversation.id, asyncio.Lock())
         async with lock:
             message = await run_in_threadpool(self._store.add_customer_message, conversation.id, text)
-            metadata = {"channel": conversation.channel, "customer_id": conversation.customer_id}
-            try:
-                replies = await self._rasa.send(conversation.id, text, metadata)
-            except RasaUnavailable as error:
-                await run_in_threadpool(self._store.mark_failed, message)
-                raise BotUnavailable(message, str(error)) from error
-            stored = await run_in_threadpool(self._store.record_bot_replies, message, replies)
-            verified = verified_in_chat(replies)
-            if verified and conversation.customer_id is None:
-                await run_in_threadpool(self._store.link_customer, conversation.id, verified)
-                conversation.customer_id = verified
+            current = await run_in_threadpool(self._store.get, conversation.id)
+            if current.mode == Mode.human:
+                return Exchange(message, await self._escalator.while_with_a_person(current, message))
+            if current.mode == Mode.rating:
+                replies = await self._escalator.take_rating(current, message)
+                if replies is not None:
+                    return Exchange(message, replies)
+            return await self._ask_bot(current, message)
+
+    async def _ask_bot(self, conversation: Conversation, message: Message) -> Exchange:
+        metadata = {"channel": conversation.channel, "customer_id": conversation.customer_id}
+        scoring = asyncio.ensure_future(self._escalator.score(message.text))
+        try:
+            replies = await self._rasa.send(conversation.id, message.text, metadata)
+        except RasaUnavailable as error:
+            await run_in_threadpool(self._store.mark_failed, message)
+            raise BotUnavailable(message, str(error)) from error
+        finally:
+            score = await scoring
+        await self._escalator.analyse_bot_turn(message, score)
+        stored = await run_in_threadpool(self._store.record_bot_replies, message, replies)
+        verified = verified_in_chat(replies)
+        if verified and conversation.customer_id is None:
+            await run_in_threadpool(self._store.link_customer, conversation.id, verified)
+            conversation.customer_id = verified
+        stored += await self._escalator.after_bot_turn(conversation, replies)
         return Exchange(message=message, replies=stored)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, DateTime, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, DateTime, Enum, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.db import Base
@@ -13,6 +13,11 @@ from bot.db import Base
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; they were stored as UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 class Sender(str, enum.Enum):
@@ -29,6 +34,27 @@ class DeliveryStatus(str, enum.Enum):
     failed = "failed"
 
 
+class Mode(str, enum.Enum):
+    """Who answers the customer: the bot, a person (queued or claimed), or the rating question."""
+
+    bot = "bot"
+    human = "human"
+    rating = "rating"
+
+
+class HandoffStatus(str, enum.Enum):
+    queued = "queued"
+    claimed = "claimed"
+    resolved = "resolved"
+    returned = "returned"  # handed back to the bot without resolving
+
+
+class Role(str, enum.Enum):
+    agent = "agent"
+    editor = "editor"
+    admin = "admin"
+
+
 class Conversation(Base):
     __tablename__ = "conversations"
 
@@ -37,6 +63,9 @@ class Conversation(Base):
     channel: Mapped[str] = mapped_column(String(32), default="web")
     customer_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    mode: Mapped[Mode] = mapped_column(Enum(Mode, native_enum=False, length=16), default=Mode.bot)
+    # Left by a customer who could not reach a person, so the team can write back.
+    contact_email: Mapped[str | None] = mapped_column(String(254), nullable=True)
 
     messages: Mapped[list[Message]] = relationship(
         back_populates="conversation", order_by="Message.id", cascade="all, delete-orphan"
@@ -55,5 +84,55 @@ class Message(Base):
         Enum(DeliveryStatus, native_enum=False, length=16), nullable=True
     )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # For customer messages: sentiment, intent and entities as the desk saw them.
+    analysis: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
+
+
+class Agent(Base):
+    """A person who logs into the console: agents work the queue, editors keep content."""
+
+    __tablename__ = "agents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Handoff(Base):
+    """A conversation waiting for, or worked by, a person: the queue is the open handoffs."""
+
+    __tablename__ = "handoffs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    status: Mapped[HandoffStatus] = mapped_column(
+        Enum(HandoffStatus, native_enum=False, length=16), default=HandoffStatus.queued, index=True)
+    priority: Mapped[float] = mapped_column(Float, default=0.0)
+    reasons: Mapped[list] = mapped_column(JSON, default=list)
+    summary: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), nullable=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+    agent: Mapped[Agent | None] = relationship()
+
+
+class Note(Base):
+    """An agent's private note on a conversation; the customer never sees it."""
+
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    agent: Mapped[Agent] = relationship()

@@ -12,8 +12,9 @@ class RasaUnavailable(RuntimeError):
 
 
 class RasaClient:
-    def __init__(self, base_url: str, timeout_s: float) -> None:
+    def __init__(self, base_url: str, timeout_s: float, token: str | None = None) -> None:
         self._client = httpx.AsyncClient(base_url=base_url, timeout=timeout_s)
+        self._token = token
 
     async def send(self, sender_id: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
         """Send one customer message; return Rasa's replies (text, buttons, custom payloads)."""
@@ -29,6 +30,19 @@ class RasaClient:
         if not isinstance(replies, list):
             raise RasaUnavailable(f"unexpected reply from Rasa: {replies!r:.200}")
         return replies
+
+    async def tracker(self, sender_id: str, events: bool = False) -> dict[str, Any]:
+        """The conversation as Rasa sees it: latest intent, entities and slots, and (with
+        `events`) everything since the last restart. Needs `rasa run --enable-api`."""
+        params = {"include_events": "AFTER_RESTART" if events else "NONE"}
+        if self._token:
+            params["token"] = self._token
+        try:
+            response = await self._client.get(f"/conversations/{sender_id}/tracker", params=params)
+            response.raise_for_status()
+        except httpx.HTTPError as error:
+            raise RasaUnavailable(str(error) or type(error).__name__) from error
+        return response.json()
 
     async def aclose(self) -> None:
         await self._client.aclose()

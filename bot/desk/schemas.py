@@ -36,6 +36,7 @@ class MessageOut(BaseModel):
     buttons: list[dict[str, Any]] = []
     custom: dict[str, Any] | None = None
     status: str | None = None
+    author: str | None = None  # the agent who wrote it
     created_at: datetime
 
     @classmethod
@@ -48,6 +49,7 @@ class MessageOut(BaseModel):
             buttons=payload.get("buttons") or [],
             custom=payload.get("custom"),
             status=message.status.value if message.status else None,
+            author=payload.get("agent"),
             created_at=message.created_at,
         )
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.kb.embedding import Encoder
+from bot.settings import Settings
 
 VADER_SCALE = 5.0  # lexicon scores are 0-1; scaled to weigh against a unit-length embedding
 
@@ -92,3 +93,13 @@ class SentimentModel:
         if not texts:
             return []
         return self.head.predict(features(self.encoder.encode(texts), texts))
+
+
+def default_sentiment_model(settings: Settings) -> SentimentModel:
+    """The shipped head on the configured encoder; loaded once per process."""
+    return _loaded_model(settings.kb_model_path, settings.kb_model_sha256, settings.kb_threads)
+
+
+@cache
+def _loaded_model(model_path: Path | None, sha256: str | None, threads: int) -> SentimentModel:
+    return SentimentModel(Encoder(model_path, sha256, threads=threads), SentimentHead.load())

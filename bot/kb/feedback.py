@@ -53,3 +53,10 @@ class FeedbackLog:
     def recent(self, limit: int = 50) -> list[KbQuestion]:
         with self._sessions() as session:
             return list(session.scalars(select(KbQuestion).order_by(KbQuestion.id.desc()).limit(limit)))
+
+    def for_conversation(self, conversation_id: str) -> list[KbQuestion]:
+        """What this conversation asked the knowledge base, oldest first (for summaries)."""
+        with self._sessions() as session:
+            return list(session.scalars(select(KbQuestion)
+                                        .where(KbQuestion.conversation_id == conversation_id)
+                                        .order_by(KbQuestion.id)))

@@ -1,0 +1,1 @@
+"""The agent console: accounts, sessions and the API the console page uses."""

@@ -1,0 +1,53 @@
+"""What the desk records about each customer message, and the policy's view of it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.desk.models import Message, Mode, Sender, aware
+from bot.escalation.policy import Turn
+from bot.escalation.sentiment import SentimentScore
+
+FALLBACK_INTENT = "nlu_fallback"
+
+
+def analysis_of(score: SentimentScore | None, tracker_state: dict[str, Any], mode: Mode) -> dict[str, Any]:
+    """Sentiment plus Rasa's reading of the message (intent, ranking, entities)."""
+    latest = tracker_state.get("latest_message") or {}
+    intent = latest.get("intent") or {}
+    analysis: dict[str, Any] = {"mode": mode.value}
+    if score is not None:
+        analysis["sentiment"] = {"label": score.label, "negative": round(score.negative, 4),
+                                 "neutral": round(score.neutral, 4), "positive": round(score.positive, 4),
+                                 "anger": round(score.anger, 4)}
+    if intent.get("name"):
+        analysis["intent"] = {"name": intent["name"], "confidence": round(float(intent.get("confidence") or 0), 4)}
+        analysis["ranking"] = [{"name": r.get("name"), "confidence": round(float(r.get("confidence") or 0), 4)}
+                               for r in (latest.get("intent_ranking") or [])[:3]]
+        analysis["entities"] = [{"entity": e.get("entity"), "value": e.get("value")}
+                                for e in latest.get("entities") or []]
+    return analysis
+
+
+def score_of(analysis: dict[str, Any] | None) -> SentimentScore | None:
+    sentiment = (analysis or {}).get("sentiment")
+    if not sentiment:
+        return None
+    return SentimentScore(sentiment["negative"], sentiment["neutral"], sentiment["positive"], sentiment["anger"])
+
+
+def policy_turns(messages: list[Message], since: datetime | None) -> list[Turn]:
+    """The customer's bot-mode messages since the conversation last came back from a person:
+    a resolved handoff starts the policy's count afresh."""
+    turns = []
+    for message in messages:
+        analysis = message.analysis or {}
+        score = score_of(analysis)
+        if message.sender != Sender.customer or analysis.get("mode") != Mode.bot.value or score is None:
+            continue
+        if since is not None and aware(message.created_at) <= aware(since):
+            continue
+        intent = (analysis.get("intent") or {}).get("name")
+        turns.append(Turn(message.text, score, intent, fallback=intent == FALLBACK_INTENT))
+    return turns

@@ -1,0 +1,146 @@
+"""The desk's side of escalation: score each message, decide, and hand over with a summary.
+
+Runs in the desk because the desk owns the conversation: it sees every message (also those
+a person answers), stores the analysis next to the message, and is the one that stops
+sending messages to Rasa once a person takes over.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+
+from bot.desk import notices
+from bot.desk.analysis import analysis_of, policy_turns
+from bot.desk.conversations import ConversationStore
+from bot.desk.handoffs import HandoffStore
+from bot.desk.live import LiveHub
+from bot.desk.models import Conversation, Message, Mode, Sender
+from bot.desk.rasa_client import RasaClient, RasaUnavailable
+from bot.escalation.policy import Decision, EscalationPolicy, Reason
+from bot.escalation.sentiment import SentimentModel, SentimentScore
+from bot.kb.feedback import FeedbackLog
+from bot.profiles.store import ProfileStore
+from bot.summary import ArticleTried, Line, build_summary
+
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+RATING = re.compile(r"^\s*([1-5])\s*(?:/\s*5|stars?|out of 5)?\s*[.!]?\s*$", re.IGNORECASE)
+
+
+def handoff_requested(replies: list[dict[str, Any]]) -> bool:
+    """Rasa's action_handoff ran this turn (the customer asked for a person)."""
+    return any(isinstance(r.get("custom"), dict) and "handoff" in r["custom"] for r in replies)
+
+
+def priority_points(decision: Decision, tier: str, points: dict[str, float]) -> float:
+    codes = {"sensitive" if r.code.startswith("sensitive_") else r.code for r in decision.reasons}
+    return sum(points.get(code, 0.0) for code in codes) + (points.get("vip", 0.0) if tier == "vip" else 0.0)
+
+
+@dataclass
+class Escalator:
+    conversations: ConversationStore
+    handoffs: HandoffStore
+    rasa: RasaClient
+    policy: EscalationPolicy
+    sentiment: SentimentModel
+    profiles: ProfileStore
+    feedback: FeedbackLog
+    hub: LiveHub
+    article_titles: Callable[[], dict[str, str]]
+
+    async def score(self, text: str) -> SentimentScore:
+        return await run_in_threadpool(self.sentiment.score, text)
+
+    async def analyse_bot_turn(self, message: Message, score: SentimentScore) -> None:
+        try:
+            state = await self.rasa.tracker(message.conversation_id)
+        except RasaUnavailable:
+            state = {}
+        await run_in_threadpool(self.conversations.set_analysis, message, analysis_of(score, state, Mode.bot))
+
+    async def after_bot_turn(self, conversation: Conversation, replies: list[dict[str, Any]]) -> list[Message]:
+        """Escalate if the customer asked for a person (Rasa's handoff) or the policy says so."""
+        tier = await run_in_threadpool(self._tier, conversation.customer_id)
+        decision = await run_in_threadpool(self._decide, conversation.id, tier)
+        requested = handoff_requested(replies)
+        if requested and not any(r.code == "customer_request" for r in decision.reasons):
+            decision = Decision(True, (Reason("customer_request", "the customer asked for a person"),
+                                       *decision.reasons), "high" if tier == "vip" else decision.priority)
+        if not decision.escalate:
+            return []
+        return await self.escalate(conversation, decision, tier, announced=requested)
+
+    async def escalate(self, conversation: Conversation, decision: Decision, tier: str,
+                       announced: bool = False) -> list[Message]:
+        """Queue the conversation with its summary; tell the customer what happens next."""
+        try:
+            tracker = await self.rasa.tracker(conversation.id, events=True)
+        except RasaUnavailable:
+            tracker = {}
+        summary = await run_in_threadpool(self._summary, conversation, decision, tracker)
+        points = priority_points(decision, tier, self.policy.config["queue"]["points"])
+        reasons = [{"code": r.code, "detail": r.detail} for r in decision.reasons]
+        await run_in_threadpool(self.handoffs.escalate, conversation.id, points, reasons, summary)
+        position = await run_in_threadpool(self.handoffs.position, conversation.id)
+        texts = [] if announced else [notices.bringing_in_a_person()]
+        texts.append(notices.queued(position, self.hub.agents_online(), self.policy.config["queue"]["hours"]))
+        stored = [await run_in_threadpool(
+            self.conversations.add_message, conversation.id, Sender.bot, text,
+            {"custom": {"handoff": {"status": "queued", "position": position}}}) for text in texts]
+        await self.hub.queue_changed()
+        return stored
+
+    async def while_with_a_person(self, conversation: Conversation, message: Message) -> list[Message]:
+        """A message for the agent: scored for the console, e-mail kept if nobody is online."""
+        score = await self.score(message.text)
+        await run_in_threadpool(self.conversations.set_analysis, message,
+                                analysis_of(score, {}, Mode.human))
+        replies = []
+        email = EMAIL.search(message.text)
+        if email and conversation.contact_email is None:
+            await run_in_threadpool(self.handoffs.set_contact_email, conversation.id, email.group(0))
+            replies.append(await run_in_threadpool(self.conversations.add_message, conversation.id,
+                                                   Sender.bot, notices.email_noted(email.group(0))))
+        await self.hub.conversation_changed(conversation.id)
+        await self.hub.queue_changed()
+        return replies
+
+    async def take_rating(self, conversation: Conversation, message: Message) -> list[Message] | None:
+        """Record a 1-5 rating; None when the message is something else (then the bot answers)."""
+        match = RATING.match(message.text)
+        rating = int(match.group(1)) if match else None
+        await run_in_threadpool(self.handoffs.record_rating, conversation.id, rating)
+        if rating is None:
+            return None
+        reply = await run_in_threadpool(self.conversations.add_message, conversation.id, Sender.bot,
+                                        notices.thanks_for_rating(rating))
+        await self.hub.conversation_changed(conversation.id)
+        return [reply]
+
+    def _tier(self, customer_id: str | None) -> str:
+        customer = self.profiles.get_customer(customer_id) if customer_id else None
+        return customer.tier if customer else "standard"
+
+    def _decide(self, conversation_id: str, tier: str) -> Decision:
+        since = self.handoffs.last_closed_at(conversation_id)
+        return self.policy.decide(policy_turns(self.conversations.transcript(conversation_id), since), tier)
+
+    def _summary(self, conversation: Conversation, decision: Decision, tracker: dict[str, Any]) -> dict[str, Any]:
+        lines = [Line(m.id, m.sender.value, m.text, m.created_at, m.analysis)
+                 for m in self.conversations.transcript(conversation.id)]
+        customer_id = conversation.customer_id
+        customer = self.profiles.get_customer(customer_id) if customer_id else None
+        orders = self.profiles.orders(customer_id, open_only=True) if customer else []
+        titles = self.article_titles()
+        articles = [ArticleTried(q.question, titles.get(q.article_id) if q.answered and q.article_id else None,
+                                 q.helpful) for q in self.feedback.for_conversation(conversation.id)]
+        summary = build_summary(lines, tracker.get("events") or [], decision, customer, orders, articles,
+                                encoder=self.sentiment.encoder)
+        summary["slots"] = {k: v for k, v in (tracker.get("slots") or {}).items() if v is not None}
+        summary["language"] = customer.language if customer else "en"
+        return summary
