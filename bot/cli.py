@@ -7,6 +7,8 @@ import secrets
 import signal
 import sys
 
+from bot.console.accounts import DEMO_ACCOUNTS, AccountStore, seed_demo_accounts
+from bot.console.cli import add_commands as add_account_commands
 from bot.db import make_engine, make_session_factory
 from bot.desk.migrate import upgrade_database
 from bot.escalation.cli import add_commands as add_escalation_commands
@@ -54,13 +56,18 @@ def seed_command(_: argparse.Namespace) -> int:
     settings = get_settings()
     upgrade_database(settings.database_url)
     engine = make_engine(settings.database_url)
-    summary = seed(make_session_factory(engine))
+    sessions = make_session_factory(engine)
+    summary = seed(sessions)
+    added = seed_demo_accounts(AccountStore(sessions))
     engine.dispose()
     print(f"{'Added' if summary.created else 'Already there:'} {summary.customers} customers, "
           f"{summary.orders} orders ({', '.join(f'{k} {v}' for k, v in sorted(summary.by_status.items()))}).")
     print("Ready-made customers to try:")
     for customer in READY_MADE:
         print(f"  {customer['id']} {customer['name']} <{customer['email']}>: {customer['try']}")
+    print(f"Console accounts at /console ({added} added now; demo only, change them in production):")
+    for username, name, password, role in DEMO_ACCOUNTS:
+        print(f"  {username} / {password}  ({role.value}, {name})")
     return 0
 
 
@@ -81,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("seed", help="add the demo store's customers and orders (once)").set_defaults(func=seed_command)
     add_kb_commands(commands)
     add_escalation_commands(commands)
+    add_account_commands(commands)
     args = parser.parse_args(argv)
     return args.func(args)
 

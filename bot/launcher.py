@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 import yaml
 
+from bot.console.accounts import AccountStore, seed_demo_accounts
 from bot.db import make_engine, make_session_factory
 from bot.desk.migrate import upgrade_database
 from bot.profiles.seed import seed
@@ -113,12 +114,15 @@ class Stack:
         return f"http://{LOOPBACK}:{self.ports.rasa}"
 
     def start(self, seed_demo: bool = True) -> None:
-        """Migrate the shared database (and add the demo customers once), then start the
+        """Migrate the shared database (and add the demo customers and console accounts once), then start the
         processes, the action server first."""
         upgrade_database(self.database_url)
         if seed_demo:
             engine = make_engine(self.database_url)
-            seed(make_session_factory(engine))
+            sessions = make_session_factory(engine)
+            seed(sessions)
+            if self.env.get("ASSISTANT_DEMO_STORE", os.environ.get("ASSISTANT_DEMO_STORE")) == "true":
+                seed_demo_accounts(AccountStore(sessions))  # known passwords: demo only
             engine.dispose()
         self.log_dir.mkdir(parents=True, exist_ok=True)
         for service in self.services:

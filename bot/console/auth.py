@@ -1,7 +1,6 @@
 """Console sessions: a signed cookie (Starlette's SessionMiddleware, itsdangerous) holding the
 account id and a CSRF token; every state-changing request must echo the token in a header."""
 
-from __future__ import annotations
 
 import hmac
 import secrets
@@ -62,7 +61,9 @@ def guards(accounts: AccountStore) -> tuple[Callable, Callable]:
             return account
         return check
 
-    def csrf_checked(request: Request, x_csrf_token: Annotated[str | None, Header()] = None) -> None:
+    def csrf_checked(request: Request, _: Annotated[Account, Depends(current)],
+                     x_csrf_token: Annotated[str | None, Header()] = None) -> None:
+        """Logged in first (401), then the token (403)."""
         expected = request.session.get("csrf")
         if not expected or not x_csrf_token or not hmac.compare_digest(expected, x_csrf_token):
             raise HTTPException(403, "missing or wrong CSRF token (send the X-CSRF-Token header)")

@@ -1,7 +1,6 @@
 """The console's HTTP API and live socket. Every endpoint needs a login; every change needs
 the session's CSRF token; agents work the queue, editors keep content, admins do both."""
 
-from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated, Any

@@ -5,7 +5,7 @@
 (function () {
   "use strict";
   const $ = (id) => document.getElementById(id);
-  const STATUS = { queued: "Queued", resolved: "Resolved", returned: "Handed back to the bot" };
+  const STATUS = { queued: "Queued", resolved: "Resolved", returned: "Returned to the bot" };
   let me = null;            // {username, display_name, role, csrf_token} while signed in
   let socket = null;
   let retry = null;

@@ -1,0 +1,111 @@
+"""The queue: who is next, who owns a conversation, and what the customer gets back to."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+
+from bot.desk.handoffs import AlreadyClaimed, HandoffError
+from bot.desk.models import HandoffStatus, Mode, utcnow
+
+
+def queued(conversations, handoffs, priority: float = 1.0) -> str:
+    conversation_id = conversations.create().id
+    handoffs.escalate(conversation_id, priority, [{"code": "customer_request", "detail": "asked"}],
+                      {"issue": "help"})
+    return conversation_id
+
+
+def test_escalating_switches_to_human_mode_once(conversations, handoffs):
+    conversation_id = queued(conversations, handoffs)
+    again = handoffs.escalate(conversation_id, 5.0, [], {})
+    assert handoffs.mode(conversation_id) == Mode.human
+    assert [e.handoff_id for e in handoffs.queue()] == [again.id]
+
+
+def test_urgent_conversations_come_first_but_long_waits_catch_up(conversations, handoffs):
+    calm = queued(conversations, handoffs, priority=1.0)
+    angry_vip = queued(conversations, handoffs, priority=5.0)
+    assert [e.conversation_id for e in handoffs.queue()] == [angry_vip, calm]
+    assert handoffs.position(calm) == 2
+    # Fifty minutes later the calm customer has waited five points' worth more.
+    later = utcnow() + timedelta(minutes=50)
+    entries = handoffs.queue(now=later)
+    calm_entry = next(e for e in entries if e.conversation_id == calm)
+    assert calm_entry.rank(later, 10) == pytest.approx(6.0, abs=0.1)
+
+
+def test_two_agents_claiming_at_once_never_both_win(conversations, handoffs, agents):
+    for _ in range(5):
+        handoff_id = handoffs.current(queued(conversations, handoffs)).id
+        barrier = threading.Barrier(2)
+        outcomes: list[str] = []
+
+        def claim(agent_id: int) -> None:
+            barrier.wait()
+            try:
+                handoffs.claim(handoff_id, agent_id)
+                outcomes.append("won")
+            except AlreadyClaimed:
+                outcomes.append("lost")
+
+        threads = [threading.Thread(target=claim, args=(agent.id,)) for agent in agents]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(outcomes) == ["lost", "won"]
+        assert handoffs.get(handoff_id).status == HandoffStatus.claimed
+
+
+def test_a_claimed_conversation_says_who_has_it(conversations, handoffs, agents):
+    alex, sam = agents
+    handoff_id = handoffs.current(queued(conversations, handoffs)).id
+    handoffs.claim(handoff_id, alex.id)
+    with pytest.raises(AlreadyClaimed, match="already claimed by Alex Rivera"):
+        handoffs.claim(handoff_id, sam.id)
+
+
+def test_only_the_owner_answers_or_closes(conversations, handoffs, agents):
+    alex, sam = agents
+    conversation_id = queued(conversations, handoffs)
+    with pytest.raises(HandoffError):
+        handoffs.owned(conversation_id, alex.id)  # nobody claimed it yet
+    handoffs.claim(handoffs.current(conversation_id).id, alex.id)
+    assert handoffs.owned(conversation_id, alex.id).agent_name == "Alex Rivera"
+    with pytest.raises(HandoffError):
+        handoffs.owned(conversation_id, sam.id)
+    with pytest.raises(HandoffError):
+        handoffs.close(conversation_id, sam.id, resolved=True)
+
+
+def test_resolving_asks_for_a_rating_then_the_bot_resumes(conversations, handoffs, agents):
+    alex, _ = agents
+    conversation_id = queued(conversations, handoffs)
+    handoffs.claim(handoffs.current(conversation_id).id, alex.id)
+    handoffs.close(conversation_id, alex.id, resolved=True)
+    assert handoffs.mode(conversation_id) == Mode.rating
+    assert handoffs.queue() == []
+    handoffs.record_rating(conversation_id, 4)
+    assert handoffs.mode(conversation_id) == Mode.bot
+    assert handoffs.current(conversation_id).status == HandoffStatus.resolved
+    assert handoffs.last_closed_at(conversation_id) is not None
+
+
+def test_handing_back_returns_to_the_bot_without_a_rating(conversations, handoffs, agents):
+    alex, _ = agents
+    conversation_id = queued(conversations, handoffs)
+    handoffs.claim(handoffs.current(conversation_id).id, alex.id)
+    handoffs.close(conversation_id, alex.id, resolved=False)
+    assert handoffs.mode(conversation_id) == Mode.bot
+    assert handoffs.current(conversation_id).status == HandoffStatus.returned
+
+
+def test_notes_keep_their_author(conversations, handoffs, agents):
+    alex, _ = agents
+    conversation_id = queued(conversations, handoffs)
+    handoffs.add_note(conversation_id, alex.id, "Customer prefers e-mail.")
+    [note] = handoffs.notes(conversation_id)
+    assert (note.author, note.text) == ("Alex Rivera", "Customer prefers e-mail.")
