@@ -7,6 +7,7 @@ sending messages to Rasa once a person takes over.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from bot.kb.feedback import FeedbackLog
 from bot.profiles.store import ProfileStore
 from bot.summary import ArticleTried, Line, build_summary
 
+log = logging.getLogger(__name__)
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 RATING = re.compile(r"^\s*([1-5])\s*(?:/\s*5|stars?|out of 5)?\s*[.!]?\s*$", re.IGNORECASE)
 
@@ -86,6 +88,7 @@ class Escalator:
         points = priority_points(decision, tier, self.policy.config["queue"]["points"])
         reasons = [{"code": r.code, "detail": r.detail} for r in decision.reasons]
         await run_in_threadpool(self.handoffs.escalate, conversation.id, points, reasons, summary)
+        await self._close_open_form(conversation.id)
         position = await run_in_threadpool(self.handoffs.position, conversation.id)
         texts = [] if announced else [notices.bringing_in_a_person()]
         texts.append(notices.queued(position, self.hub.agents_online(), self.policy.config["queue"]["hours"]))
@@ -121,6 +124,16 @@ class Escalator:
                                         notices.thanks_for_rating(rating))
         await self.hub.conversation_changed(conversation.id)
         return [reply]
+
+    async def _close_open_form(self, conversation_id: str) -> None:
+        """A person takes over, so a form the bot had open (asking for an order number, say)
+        must not capture the customer's first message once the bot is back; slots stay."""
+        try:
+            await self.rasa.append_events(conversation_id, [
+                {"event": "active_loop", "name": None},
+                {"event": "slot", "name": "requested_slot", "value": None}])
+        except RasaUnavailable:
+            log.warning("could not close the bot's open form in %s", conversation_id)
 
     def _tier(self, customer_id: str | None) -> str:
         customer = self.profiles.get_customer(customer_id) if customer_id else None

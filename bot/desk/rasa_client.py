@@ -44,5 +44,14 @@ class RasaClient:
             raise RasaUnavailable(str(error) or type(error).__name__) from error
         return response.json()
 
+    async def append_events(self, sender_id: str, events: list[dict[str, Any]]) -> None:
+        params = {"token": self._token} if self._token else {}
+        try:
+            response = await self._client.post(f"/conversations/{sender_id}/tracker/events",
+                                               params=params, json=events)
+            response.raise_for_status()
+        except httpx.HTTPError as error:
+            raise RasaUnavailable(str(error) or type(error).__name__) from error
+
     async def aclose(self) -> None:
         await self._client.aclose()

@@ -2,42 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import SCREENSHOTS, send
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "results" / "screenshots"
-# Chromium on a machine without network or display: no background traffic, no sandbox (root).
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def page(browser, stack) -> Page:
-    context = browser.new_context(viewport={"width": 1200, "height": 800})
-    new_page = context.new_page()
-    new_page.goto(stack.desk_url + "/")
-    yield new_page
-    context.close()
-
-
-def send(page: Page, text: str) -> None:
-    page.get_by_label("Message").fill(text)
-    page.get_by_role("button", name="Send").click()
-
 
 def test_a_signed_in_customer_chats_in_the_widget(page: Page):
     page.get_by_label("Signed in as").select_option("C1002")

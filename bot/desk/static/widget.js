@@ -1,6 +1,6 @@
 // Harbor & Pine chat widget: keeps one conversation per browser and customer (localStorage)
 // and talks to the desk over a WebSocket. Protocol: send {"text"}; receive "ack",
-// "message", "error". A logged-in customer's page sets window.HarborChat.identity to the
+// "message", "error". "message" frames also arrive unasked: an agent's reply, a rating question. A logged-in customer's page sets window.HarborChat.identity to the
 // store backend's signed identity ({customer_id, expires, signature}) before this loads.
 (function () {
   "use strict";
@@ -40,6 +40,7 @@
     if (!message.text) return;
     const bubble = el("div", { className: "msg " + message.sender }, message.text);
     bubble.dataset.sender = message.sender;
+    if (message.author) bubble.prepend(el("span", { className: "author" }, message.author));
     log.append(bubble);
     if (message.buttons && message.buttons.length) {
       const row = el("div", { className: "buttons" });
