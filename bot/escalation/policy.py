@@ -71,10 +71,14 @@ class EscalationPolicy:
     def _sentiment(self, turns: list[Turn], tier: str) -> list[Reason]:
         rules = self.config["sentiment"]
         factor = self.config["vip"]["threshold_factor"] if tier == "vip" else 1.0
-        recent = turns[-rules["window"]:]
+        # "no" or an order number answers a question; its tone says nothing about the customer.
+        expressive = [t for t in turns if len(t.text.split()) >= rules.get("min_words", 1)]
+        if not expressive:
+            return []
+        recent = expressive[-rules["window"]:]
         negative = sum(t.sentiment.negative >= rules["negative"] * factor for t in recent)
         reasons = []
-        if turns[-1].sentiment.anger >= rules["very_angry"] * factor:
+        if turns[-1] is expressive[-1] and turns[-1].sentiment.anger >= rules["very_angry"] * factor:
             reasons.append(Reason("very_angry", f"anger {turns[-1].sentiment.anger:.2f} in the last message"))
         if negative >= rules["negative_turns"]:
             reasons.append(Reason("negative_trend", f"{negative} of the last {len(recent)} messages negative"))
@@ -89,7 +93,8 @@ class EscalationPolicy:
             reasons.append(Reason("not_understood", f"{fallbacks} of the last {len(recent)} messages not understood"))
         repeats = rules["same_intent_repeats"]
         tail = [t.intent for t in turns[-repeats:]]
-        if len(tail) == repeats and tail[0] is not None and len(set(tail)) == 1:
+        if (len(tail) == repeats and tail[0] is not None and len(set(tail)) == 1
+                and tail[0] not in rules.get("loop_ignores", ())):
             reasons.append(Reason("loop", f"asked '{tail[0]}' {repeats} times in a row"))
         return reasons
 
