@@ -195,7 +195,7 @@ def add_console_routes(app: FastAPI, deps: ConsoleDeps) -> None:
         account = await run_in_threadpool(auth.websocket_account, deps.accounts, websocket)
         await websocket.accept()
         if account is None or account.role not in auth.CONSOLE_ROLES:
-            await websocket.close(code=4401)
+            await websocket.close(code=4401 if account is None else 4403)
             return
         await hub.join_console(websocket, account.id)
         try:

@@ -27,6 +27,10 @@ def analysis_of(score: SentimentScore | None, tracker_state: dict[str, Any], mod
                                for r in (latest.get("intent_ranking") or [])[:3]]
         analysis["entities"] = [{"entity": e.get("entity"), "value": e.get("value")}
                                 for e in latest.get("entities") or []]
+    form = (tracker_state.get("active_loop") or {}).get("name")
+    asking = (tracker_state.get("slots") or {}).get("requested_slot")
+    if form and asking:
+        analysis["form_question"] = f"{form}.{asking}"
     return analysis
 
 
@@ -49,5 +53,6 @@ def policy_turns(messages: list[Message], since: datetime | None) -> list[Turn]:
         if since is not None and aware(message.created_at) <= aware(since):
             continue
         intent = (analysis.get("intent") or {}).get("name")
-        turns.append(Turn(message.text, score, intent, fallback=intent == FALLBACK_INTENT))
+        turns.append(Turn(message.text, score, intent, fallback=intent == FALLBACK_INTENT,
+                          form_question=analysis.get("form_question")))
     return turns

@@ -24,6 +24,9 @@ class Turn:
     sentiment: SentimentScore
     intent: str | None = None
     fallback: bool = False
+    # The form question still open after this message ("order_form.order_id"): the same
+    # one turn after turn means the customer's answers keep being rejected.
+    form_question: str | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,14 @@ class EscalationPolicy:
         if (len(tail) == repeats and tail[0] is not None and len(set(tail)) == 1
                 and tail[0] not in rules.get("loop_ignores", ())):
             reasons.append(Reason("loop", f"asked '{tail[0]}' {repeats} times in a row"))
+        rejected = 0
+        for previous, turn in zip(reversed(turns[:-1]), reversed(turns)):
+            if turn.form_question is None or turn.form_question != previous.form_question:
+                break
+            rejected += 1
+        if rejected >= rules.get("form_retries", rejected + 1):
+            reasons.append(Reason("form_failing",
+                                  f"{rejected} answers in a row not accepted for {turns[-1].form_question}"))
         return reasons
 
     def _sensitive(self, last: Turn) -> list[Reason]:

@@ -77,10 +77,14 @@
     $("console-main").hidden = false;
     $("whoami").textContent = me.display_name + " (" + me.role + ")";
     clearError();
+    loadStaffPanel();
+    if (me.role === "editor") {  // editors keep content; the queue is for agents and admins
+      $("queue").replaceChildren(el("li", { className: "muted" }, "The queue is for agents."));
+      return;
+    }
     connect();
     // The socket sends the queue on connect; this is only a fallback and must not overwrite a newer push.
     api("GET", "/api/console/queue").then((data) => { if (me && !queue) renderQueue(data); }, (e) => showError(e.message));
-    loadStaffPanel();
   }
 
   $("login-form").addEventListener("submit", async (event) => {
@@ -126,6 +130,7 @@
       if (socket !== ws) return;  // replaced, or signed out
       socket = null;
       if (event.code === 4401) { showLogin("Your session has ended. Please sign in again."); return; }
+      if (event.code === 4403) { $("connection").textContent = "no queue access"; return; }
       $("connection").textContent = "reconnecting…";
       retry = setTimeout(() => { if (me && !socket) connect(); }, 2000);
     });

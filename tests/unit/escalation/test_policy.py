@@ -64,3 +64,14 @@ def test_sensitive_topics_are_named():
     assert codes([Turn("I will contact my lawyer", CALM)]) == ["sensitive_legal"]
     assert codes([Turn("my account was hacked", CALM)]) == ["sensitive_account_takeover"]
     assert policy.decide([Turn("there was an unauthorized charge", CALM)]).priority == "high"
+
+
+def test_a_form_that_keeps_rejecting_answers_escalates():
+    def answer(text):
+        return Turn(text, CALM, "inform", form_question="order_form.order_id")
+
+    asked = Turn("where is my order", CALM, "track_order", form_question="order_form.order_id")
+    assert not policy.decide([asked, answer("not sure, maybe 12"), answer("the blue one")]).escalate
+    assert codes([asked, answer("not sure, maybe 12"), answer("the blue one"), answer("umm 5")]) == ["form_failing"]
+    moved_on = Turn("it's #10482", CALM, "inform", form_question=None)
+    assert not policy.decide([asked, answer("12"), answer("blue"), moved_on]).escalate
