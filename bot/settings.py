@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     # Send session cookies over HTTPS only (set true behind TLS).
     secure_cookies: bool = False
     session_max_age_s: int = Field(8 * 3600, gt=0)
+    # Failed and successful console logins allowed per username and address (limits syntax).
+    login_rate: str = "10/minute"
     max_message_chars: int = Field(4000, gt=0)
     # Shared with the store's backend, which signs logged-in customers' ids (bot.identity).
     identity_secret: SecretStr | None = None

@@ -2,11 +2,14 @@
 the session's CSRF token; agents work the queue, editors keep content, admins do both."""
 
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import Response
+from limits import RateLimitItem
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -52,6 +55,9 @@ class ConsoleDeps:
     feedback: FeedbackLog
     suggester: Suggester
     hub: LiveHub
+    login_rate: RateLimitItem
+    login_limiter: MovingWindowRateLimiter = field(
+        default_factory=lambda: MovingWindowRateLimiter(MemoryStorage()))
 
 
 def add_console_routes(app: FastAPI, deps: ConsoleDeps) -> None:
@@ -75,6 +81,9 @@ def add_console_routes(app: FastAPI, deps: ConsoleDeps) -> None:
 
     @api.post("/api/console/login")
     async def login(body: LoginIn, request: Request) -> dict[str, Any]:
+        address = request.client.host if request.client else "unknown"
+        if not deps.login_limiter.hit(deps.login_rate, "login", address, body.username.strip().lower()):
+            raise HTTPException(429, "too many login attempts; wait a minute and try again")
         account = await run_in_threadpool(deps.accounts.authenticate, body.username, body.password)
         if account is None:
             raise HTTPException(401, "wrong username or password")

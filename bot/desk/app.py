@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI, Header, HTTPException, Request, WebSocket,
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from limits import parse as parse_rate
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
@@ -86,7 +87,7 @@ def create_app(settings: Settings | None = None, sentiment: SentimentModel | Non
                        max_age=settings.session_max_age_s, same_site="strict",
                        https_only=settings.secure_cookies)
     add_console_routes(app, ConsoleDeps(AccountStore(sessions), store, handoffs, profiles, feedback,
-                                        suggester, hub))
+                                        suggester, hub, parse_rate(settings.login_rate)))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:

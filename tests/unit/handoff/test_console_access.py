@@ -74,6 +74,15 @@ def test_a_wrong_password_is_refused_and_sets_no_session(desk):
     assert client.get("/api/console/queue").status_code == 401
 
 
+def test_guessing_passwords_is_throttled(desk):
+    client, _ = desk
+    statuses = [client.post("/api/console/login", json={"username": "alex", "password": f"guess-{i}"}).status_code
+                for i in range(11)]
+    assert statuses == [401] * 10 + [429]
+    response = client.post("/api/console/login", json={"username": "alex", "password": "harbor-agent-1"})
+    assert response.status_code == 429 and "too many login attempts" in response.json()["error"]
+
+
 @pytest.mark.parametrize(("method", "path"), EDITOR_OR_ADMIN)
 def test_an_agent_cannot_reach_editor_or_admin_endpoints(desk, method, path):
     client, ids = desk
