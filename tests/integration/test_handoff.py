@@ -45,6 +45,10 @@ def rasa_user_texts(stack, conversation_id: str) -> list[str]:
     return [e["text"] for e in tracker["events"] if e["event"] == "user"]
 
 
+def test_rasas_http_api_needs_the_desks_token(stack):
+    assert httpx.get(f"{stack.rasa_url}/conversations/someone/tracker").status_code == 401
+
+
 def test_asking_for_a_person_queues_the_conversation_in_the_same_turn(stack):
     customer = Customer(stack.desk_url)
     customer.say("where is my order 10482")

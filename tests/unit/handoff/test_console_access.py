@@ -67,6 +67,18 @@ def test_the_console_socket_refuses_a_visitor(desk):
     assert getattr(closed.value, "code", None) == 4401
 
 
+def test_the_console_socket_refuses_another_sites_page(desk):
+    """A logged-in agent's browser on another site must not open the queue with their cookie."""
+    client, _ = desk
+    login(client, "alex", "harbor-agent-1")
+    with client.websocket_connect("/ws/console", headers={"origin": "https://evil.example"}) as socket:
+        with pytest.raises(Exception) as closed:
+            socket.receive_json()
+    assert getattr(closed.value, "code", None) == 4401
+    with client.websocket_connect("/ws/console", headers={"origin": "http://testserver"}) as socket:
+        assert socket.receive_json()["type"] == "queue"
+
+
 def test_a_wrong_password_is_refused_and_sets_no_session(desk):
     client, ids = desk
     response = client.post("/api/console/login", json={"username": "alex", "password": "wrong-password"})
