@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     kb_bm25_saturation: float = Field(3.0, gt=0)
     kb_support_weight: float = Field(0.4, ge=0)
     kb_threads: int = 2
+    # The desk scores each message while Rasa answers it; one thread leaves Rasa a core.
+    sentiment_threads: int = Field(1, gt=0)
 
     @classmethod
     def settings_customise_sources(

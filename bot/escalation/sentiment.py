@@ -97,7 +97,7 @@ class SentimentModel:
 
 def default_sentiment_model(settings: Settings) -> SentimentModel:
     """The shipped head on the configured encoder; loaded once per process."""
-    return _loaded_model(settings.kb_model_path, settings.kb_model_sha256, settings.kb_threads)
+    return _loaded_model(settings.kb_model_path, settings.kb_model_sha256, settings.sentiment_threads)
 
 
 @cache
