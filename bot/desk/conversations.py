@@ -63,8 +63,10 @@ class ConversationStore:
             session.add(message)
         return message
 
-    def record_bot_replies(self, message: Message, replies: list[dict]) -> list[Message]:
-        """Store the bot's replies and mark the customer message answered, in one transaction."""
+    def record_bot_replies(self, message: Message, replies: list[dict],
+                           analysis: dict | None = None) -> list[Message]:
+        """Store the bot's replies, mark the customer message answered and keep its analysis,
+        in one transaction."""
         stored = [
             Message(conversation_id=message.conversation_id, sender=Sender.bot,
                     text=reply.get("text") or "",
@@ -73,8 +75,12 @@ class ConversationStore:
         ]
         with self._sessions.begin() as session:
             session.add_all(stored)
-            session.get(Message, message.id).status = DeliveryStatus.answered
+            stored_message = session.get(Message, message.id)
+            stored_message.status = DeliveryStatus.answered
+            if analysis is not None:
+                stored_message.analysis = analysis
         message.status = DeliveryStatus.answered
+        message.analysis = analysis if analysis is not None else message.analysis
         return stored
 
     def add_message(self, conversation_id: str, sender: Sender, text: str,

@@ -86,8 +86,8 @@ class MessageRouter:
             raise BotUnavailable(message, str(error)) from error
         finally:
             score = await scoring
-        await self._escalator.analyse_bot_turn(message, score)
-        stored = await run_in_threadpool(self._store.record_bot_replies, message, replies)
+        analysis = await self._escalator.analyse_bot_turn(conversation.id, score)
+        stored = await run_in_threadpool(self._store.record_bot_replies, message, replies, analysis)
         verified = verified_in_chat(replies)
         if verified and conversation.customer_id is None:
             await run_in_threadpool(self._store.link_customer, conversation.id, verified)
