@@ -20,7 +20,7 @@ from bot.desk.analysis import analysis_of, policy_turns
 from bot.desk.conversations import ConversationStore
 from bot.desk.handoffs import HandoffStore
 from bot.desk.live import LiveHub
-from bot.desk.models import Conversation, Message, Mode, Sender
+from bot.desk.models import Conversation, HandoffStatus, Message, Mode, Sender
 from bot.desk.rasa_client import RasaClient, RasaUnavailable
 from bot.escalation.policy import Decision, EscalationPolicy, Reason
 from bot.escalation.sentiment import SentimentModel, SentimentScore
@@ -106,7 +106,10 @@ class Escalator:
                                 analysis_of(score, {}, Mode.human))
         replies = []
         email = EMAIL.search(message.text)
-        if email and conversation.contact_email is None:
+        handoff = await run_in_threadpool(self.handoffs.current, conversation.id)
+        waiting = handoff is not None and handoff.status == HandoffStatus.queued
+        # Only while nobody has picked the conversation up; with an agent it is just chat.
+        if email and waiting and conversation.contact_email is None:
             await run_in_threadpool(self.handoffs.set_contact_email, conversation.id, email.group(0))
             replies.append(await run_in_threadpool(self.conversations.add_message, conversation.id,
                                                    Sender.bot, notices.email_noted(email.group(0))))

@@ -125,6 +125,8 @@ def test_an_agent_answers_live_resolves_and_the_bot_takes_over_after_the_rating(
                           {"text": "Hi, I'm Alex. How can I help?"}).status_code == 201
         pushed = json.loads(widget.recv(timeout=10))["message"]
         assert (pushed["sender"], pushed["text"], pushed["author"]) == ("agent", "Hi, I'm Alex. How can I help?", "Alex Rivera")
+        # With an agent on it, an e-mail address is just part of the chat.
+        assert customer.say("sure, it's pat@example.com") == []
         assert agent.post(f"/api/console/conversations/{customer.id}/resolve").status_code == 200
         rating = json.loads(widget.recv(timeout=10))["message"]
         assert "rate" in rating["text"] and [b["payload"] for b in rating["buttons"]] == ["1", "2", "3", "4", "5"]
