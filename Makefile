@@ -13,7 +13,7 @@ export PYTHONWARNINGS := ignore
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: setup run train test test-unit test-data test-stories test-integration test-browser \
-        seed browser postgres train-sentiment eval-escalation eval-nlu eval-kb bench-latency bench-actions bench-kb kb-index clean
+        seed browser postgres train-sentiment eval-escalation eval-nlu eval-kb bench-latency bench-handoff bench-actions bench-kb kb-index clean
 
 setup: $(RASA_VENV)/.installed $(APP_VENV)/.installed
 
@@ -106,6 +106,9 @@ eval-nlu: setup
 
 bench-latency: train
 	$(APP_BIN)/python -m bench.desk_latency
+
+bench-handoff: train
+	$(APP_BIN)/python -m bench.handoff_latency
 
 clean:
 	rm -rf models results reports var .rasa
