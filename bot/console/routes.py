@@ -21,7 +21,7 @@ from bot.desk import notices
 from bot.desk.conversations import ConversationStore
 from bot.desk.handoffs import AlreadyClaimed, HandoffError, HandoffStore
 from bot.desk.live import LiveHub
-from bot.desk.models import Role, Sender
+from bot.desk.models import Message, Role, Sender
 from bot.desk.schemas import MessageOut
 from bot.kb.feedback import FeedbackLog
 from bot.profiles.store import ProfileStore
@@ -192,7 +192,8 @@ def add_console_routes(app: FastAPI, deps: ConsoleDeps) -> None:
         await hub.queue_changed()
         return {"conversation_id": conversation_id, "status": handoff.status.value}
 
-    async def tell_customer(conversation_id: str, text: str, sender: Sender, payload: dict | None = None):
+    async def tell_customer(conversation_id: str, text: str, sender: Sender,
+                            payload: dict | None = None) -> Message:
         message = await run_in_threadpool(deps.conversations.add_message, conversation_id, sender, text, payload)
         await hub.to_customer(conversation_id, {"type": "message",
                                                 "message": MessageOut.of(message).model_dump(mode="json")})
