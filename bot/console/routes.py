@@ -126,7 +126,8 @@ def add_console_routes(app: FastAPI, deps: ConsoleDeps) -> None:
             raise HTTPException(409, str(error)) from None
         except HandoffError as error:
             raise HTTPException(404, str(error)) from None
-        await tell_customer(handoff.conversation_id, notices.agent_joined(account.display_name), Sender.bot)
+        await tell_customer(handoff.conversation_id, notices.agent_joined(account.display_name), Sender.bot,
+                            {"custom": {"handoff": {"status": "claimed", "agent": account.display_name}}})
         await hub.queue_changed()
         return {"conversation_id": handoff.conversation_id, "status": handoff.status.value}
 
@@ -186,9 +187,10 @@ def add_console_routes(app: FastAPI, deps: ConsoleDeps) -> None:
             raise HTTPException(409, str(error)) from None
         if resolved:
             await tell_customer(conversation_id, notices.ask_rating(account.display_name), Sender.bot,
-                                {"buttons": notices.RATING_BUTTONS})
+                                {"buttons": notices.RATING_BUTTONS, "custom": {"handoff": {"status": "resolved"}}})
         else:
-            await tell_customer(conversation_id, notices.handed_back(account.display_name), Sender.bot)
+            await tell_customer(conversation_id, notices.handed_back(account.display_name), Sender.bot,
+                                {"custom": {"handoff": {"status": "returned"}}})
         await hub.queue_changed()
         return {"conversation_id": conversation_id, "status": handoff.status.value}
 

@@ -34,6 +34,7 @@ def test_a_frustrated_customer_reaches_an_agent_and_comes_back_to_the_bot(page: 
     expect(page.locator("#hp-chat .msg.bot").first).to_be_visible(timeout=SLOW)
     send(page, "This is absolutely ridiculous, worst service ever, I am so angry!!!")
     expect(page.locator("#hp-chat .msg.bot", has_text="bringing in a member of our team")).to_be_visible(timeout=SLOW)
+    expect(page.locator("#hp-chat .status")).to_have_text("waiting for a person")
     conversation_id = json.loads(page.evaluate("localStorage.getItem('hp-conversation:C1002')"))["id"]
 
     # An agent logs in and finds it at the top of the queue, with its summary.
@@ -62,6 +63,7 @@ def test_a_frustrated_customer_reaches_an_agent_and_comes_back_to_the_bot(page: 
     agent_page.locator("#claim").click()
     expect(agent_page.locator("#conversation-status")).to_contain_text("(you)", timeout=15_000)
     expect(page.locator("#hp-chat .msg.bot", has_text="Alex Rivera from our team has joined")).to_be_visible(timeout=SLOW)
+    expect(page.locator("#hp-chat .status")).to_have_text("chatting with Alex Rivera")
     agent_page.locator("#reply-text").fill("Hi Jonas, I'm Alex. I'm sorry about the wait; let me look into it.")
     agent_page.locator("#reply-text").press("Enter")
     expect(page.locator("#hp-chat .msg.agent")).to_contain_text("I'm Alex", timeout=SLOW)

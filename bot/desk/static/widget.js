@@ -8,6 +8,7 @@
   const config = (window.HarborChat = window.HarborChat || {});
   let socket = null;
   let conversation = null;
+  let who = "online";  // or "waiting for a person", "chatting with <agent>"
 
   function storageKey() {
     return "hp-conversation:" + (config.identity ? config.identity.customer_id : "guest");
@@ -36,8 +37,17 @@
   const input = panel.querySelector("textarea");
   const sendButton = form.querySelector("button");
 
+  // The desk marks its handoff notices; the header says who is answering.
+  const WHO = { queued: () => "waiting for a person", claimed: (h) => "chatting with " + h.agent,
+                resolved: () => "online", returned: () => "online" };
+
   function show(message) {
     if (!message.text) return;
+    const handoff = message.custom && message.custom.handoff;
+    if (handoff && WHO[handoff.status]) {
+      who = WHO[handoff.status](handoff);
+      if (socket && socket.readyState === WebSocket.OPEN) status.textContent = who;
+    }
     const bubble = el("div", { className: "msg " + message.sender }, message.text);
     bubble.dataset.sender = message.sender;
     if (message.author) bubble.prepend(el("span", { className: "author" }, message.author));
@@ -88,7 +98,7 @@
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
     socket = new WebSocket(scheme + location.host + "/ws/conversations/" + conversation.id +
       "?token=" + encodeURIComponent(conversation.token));
-    socket.addEventListener("open", () => { status.textContent = "online"; sendButton.disabled = false; });
+    socket.addEventListener("open", () => { status.textContent = who; sendButton.disabled = false; });
     const thisSocket = socket;
     socket.addEventListener("close", () => {
       if (socket !== thisSocket) return;  // replaced by restart()
@@ -141,6 +151,7 @@
     const old = socket;
     socket = null;
     conversation = null;
+    who = "online";
     if (old) old.close();
     log.replaceChildren();
     if (panel.classList.contains("open")) { panel.classList.remove("open"); open(); }
