@@ -37,6 +37,7 @@ def run(_: argparse.Namespace) -> int:
     try:
         stack.wait_healthy(progress=True)
         print(f"\nThe assistant is running: open {stack.desk_url}/ and click \"Chat with us\"."
+              f"\nAgents: {stack.desk_url}/console (demo accounts in the README)."
               "\nPress Ctrl-C to stop.", flush=True)
         signal.signal(signal.SIGTERM, _interrupt)
         signal.signal(signal.SIGINT, _interrupt)
