@@ -10,8 +10,8 @@ repo as plain arrays (bot/escalation/models/sentiment_head.npz), so nothing is u
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import re
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
