@@ -34,6 +34,7 @@ class Suggester:
                                  HybridWeights(settings.kb_dense_weight, settings.kb_bm25_saturation,
                                                settings.kb_support_weight))
         self._loaded = threading.Event()
+        self._relevant = settings.kb_intent_threshold
 
     def start(self) -> None:
         threading.Thread(target=self._load, name="kb-load", daemon=True).start()
@@ -47,12 +48,20 @@ class Suggester:
         finally:
             self._loaded.set()
 
-    def suggest(self, text: str, k: int = 3) -> list[Suggestion]:
-        if not text.strip() or not self._loaded.wait(LOAD_WAIT_S):
+    def suggest(self, last_message: str, issue: str = "", k: int = 3) -> list[Suggestion]:
+        """Articles for the customer's last message; when it matches nothing well ("still
+        useless"), those for the conversation's issue fill the list."""
+        if not self._loaded.wait(LOAD_WAIT_S):
             return []
+        queries = [text for text in (last_message, issue) if text.strip()]
+        ranked = {text: self._kb.rank_articles(text, k) for text in dict.fromkeys(queries)}
+        hits = [hit for text in ranked for hit in ranked[text] if hit.score >= self._relevant]
+        if not hits and queries:
+            hits = ranked[queries[-1]]
+        unique = {hit.article_id: hit for hit in reversed(hits)}  # the first hit of each article wins
+        chosen = [unique[article_id] for article_id in dict.fromkeys(h.article_id for h in hits)][:k]
         return [Suggestion(hit.article_id, hit.passage.title, hit.passage.text, hit.passage.url,
-                           round(hit.score, 3))
-                for hit in self._kb.rank_articles(text, k)]
+                           round(hit.score, 3)) for hit in chosen]
 
     def titles(self) -> dict[str, str]:
         return {article_id: article.title for article_id, article in self._kb.articles.items()}

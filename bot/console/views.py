@@ -65,7 +65,8 @@ def conversation_view(conversation_id: str, account: Account, conversations: Con
             "id": customer.id, "name": f"{customer.first_name} {customer.last_name}", "email": customer.email,
             "tier": customer.tier, "language": customer.language,
             "orders": [order_facts(o) for o in profiles.orders(customer.id)]},
-        "suggestions": [asdict(s) for s in suggester.suggest(last_customer)],
+        "suggestions": [asdict(s) for s in suggester.suggest(
+            last_customer, handoff.summary.get("issue", "") if handoff else "")],
         "notes": [{"id": n.id, "author": n.author, "text": n.text, "created_at": n.created_at.isoformat()}
                   for n in handoffs.notes(conversation_id)],
     }
