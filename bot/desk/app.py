@@ -175,7 +175,7 @@ def create_app(settings: Settings | None = None, sentiment: SentimentModel | Non
             await websocket.send_json({"type": "error", "error": "conversation not found"})
             await websocket.close(code=4404)
             return
-        hub.join_customer(conversation.id, websocket)
+        await hub.join_customer(conversation.id, websocket)
         try:
             while True:
                 await _serve_frame(websocket, conversation)

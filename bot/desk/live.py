@@ -1,5 +1,8 @@
 """Live updates: frames pushed to customers' widgets and to agents' consoles.
 
+Consoles get the queue on every change; a waiting customer's widget gets its place in the
+queue (a frame, not a stored message, so the transcript does not fill with updates).
+
 In-process, so the desk runs as one worker (it does: one uvicorn process); several workers
 would need a broker such as Redis pub/sub here.
 """
@@ -26,8 +29,10 @@ class LiveHub:
         """Agents with the console open right now."""
         return len(set(self._consoles.values()))
 
-    def join_customer(self, conversation_id: str, socket: WebSocket) -> None:
+    async def join_customer(self, conversation_id: str, socket: WebSocket) -> None:
         self._customers.setdefault(conversation_id, set()).add(socket)
+        if self.queue_snapshot is not None:
+            await self._tell_waiting(await self.queue_snapshot(), only=conversation_id)
 
     def leave_customer(self, conversation_id: str, socket: WebSocket) -> None:
         sockets = self._customers.get(conversation_id, set())
@@ -50,9 +55,19 @@ class LiveHub:
         await _send_all(list(self._consoles), {"type": "conversation", "conversation_id": conversation_id})
 
     async def queue_changed(self) -> None:
-        if self.queue_snapshot is None or not self._consoles:
+        """Push the queue to the consoles, and their place in it to waiting customers."""
+        if self.queue_snapshot is None or not (self._consoles or self._customers):
             return
-        await _send_all(list(self._consoles), {"type": "queue", "queue": await self.queue_snapshot()})
+        snapshot = await self.queue_snapshot()
+        await _send_all(list(self._consoles), {"type": "queue", "queue": snapshot})
+        await self._tell_waiting(snapshot)
+
+    async def _tell_waiting(self, snapshot: dict[str, Any], only: str | None = None) -> None:
+        waiting = [item["conversation_id"] for item in snapshot["items"] if item["status"] == "queued"]
+        for position, conversation_id in enumerate(waiting, 1):
+            if conversation_id in self._customers and only in (None, conversation_id):
+                await self.to_customer(conversation_id, {"type": "queue", "position": position,
+                                                         "agents_online": snapshot["agents_online"]})
 
 
 async def _send_all(sockets: list[WebSocket], frame: dict[str, Any]) -> None:

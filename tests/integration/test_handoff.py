@@ -39,6 +39,18 @@ class Agent:
         return self.http.post(path, json=body, headers=self.headers)
 
 
+def next_frame(widget, kind: str = "message") -> dict:
+    """The widget's next frame of this kind (queue updates may come in between)."""
+    while True:
+        frame = json.loads(widget.recv(timeout=10))
+        if frame["type"] == kind:
+            return frame
+
+
+def widget_url(stack, customer: Customer) -> str:
+    return stack.desk_url.replace("http://", "ws://") + f"/ws/conversations/{customer.id}?token={customer.token}"
+
+
 def rasa_user_texts(stack, conversation_id: str) -> list[str]:
     tracker = httpx.get(f"{stack.rasa_url}/conversations/{conversation_id}/tracker",
                         params={"token": stack.rasa_token}).json()
@@ -119,19 +131,18 @@ def test_an_agent_answers_live_resolves_and_the_bot_takes_over_after_the_rating(
     customer = Customer(stack.desk_url)
     customer.say("I'd like to talk to an agent")
     agent = Agent(stack.desk_url, "alex", "harbor-agent-1")
-    url = stack.desk_url.replace("http://", "ws://") + f"/ws/conversations/{customer.id}?token={customer.token}"
-    with connect(url) as widget:
+    with connect(widget_url(stack, customer)) as widget:
         assert agent.post(f"/api/console/handoffs/{agent.entry(customer.id)['handoff_id']}/claim").status_code == 200
-        assert json.loads(widget.recv(timeout=10))["message"]["text"] == "Alex Rivera from our team has joined the conversation."
+        assert next_frame(widget)["message"]["text"] == "Alex Rivera from our team has joined the conversation."
         assert agent.post(f"/api/console/conversations/{customer.id}/notes", {"text": "Wants a callback"}).status_code == 201
         assert agent.post(f"/api/console/conversations/{customer.id}/messages",
                           {"text": "Hi, I'm Alex. How can I help?"}).status_code == 201
-        pushed = json.loads(widget.recv(timeout=10))["message"]
+        pushed = next_frame(widget)["message"]
         assert (pushed["sender"], pushed["text"], pushed["author"]) == ("agent", "Hi, I'm Alex. How can I help?", "Alex Rivera")
         # With an agent on it, an e-mail address is just part of the chat.
         assert customer.say("sure, it's pat@example.com") == []
         assert agent.post(f"/api/console/conversations/{customer.id}/resolve").status_code == 200
-        rating = json.loads(widget.recv(timeout=10))["message"]
+        rating = next_frame(widget)["message"]
         assert "rate" in rating["text"] and [b["payload"] for b in rating["buttons"]] == ["1", "2", "3", "4", "5"]
     assert customer.says("5") == "Thank you for rating us 5/5. I'm the assistant again; ask me anything."
     assert "return" in customer.says("how do I return an item?").lower()
@@ -153,3 +164,18 @@ def test_an_agent_can_hand_back_to_the_bot_without_resolving(stack):
     assert payload["status"] == "returned" and payload["channel"] == "web"
     assert {"conversation_id", "customer_id", "transcript", "slots", "intents", "language"} <= payload.keys()
     assert payload["intents"][0]["intent"]["confidence"] > 0
+
+
+def test_a_waiting_customer_hears_their_place_in_the_queue_move(stack):
+    waiting = Customer(stack.desk_url)
+    waiting.say("I want to talk to a person")
+    agent = Agent(stack.desk_url, "alex", "harbor-agent-1")
+    stored = len(waiting.transcript())
+    with connect(widget_url(stack, waiting)) as widget:
+        place = next_frame(widget, "queue")["position"]
+        angry = Customer(stack.desk_url)
+        angry.say("This is absolutely ridiculous, worst service ever, I am so angry!!!")
+        assert next_frame(widget, "queue")["position"] == place + 1  # the angry customer goes first
+        agent.post(f"/api/console/handoffs/{agent.entry(angry.id)['handoff_id']}/claim")
+        assert next_frame(widget, "queue")["position"] == place
+    assert len(waiting.transcript()) == stored  # positions are frames, not stored messages

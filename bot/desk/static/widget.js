@@ -1,6 +1,7 @@
 // Harbor & Pine chat widget: keeps one conversation per browser and customer (localStorage)
 // and talks to the desk over a WebSocket. Protocol: send {"text"}; receive "ack",
-// "message", "error". "message" frames also arrive unasked: an agent's reply, a rating question. A logged-in customer's page sets window.HarborChat.identity to the
+// "message", "error". "message" frames also arrive unasked: an agent's reply, a rating question;
+// while waiting for a person, "queue" frames give the customer's place in the queue. A logged-in customer's page sets window.HarborChat.identity to the
 // store backend's signed identity ({customer_id, expires, signature}) before this loads.
 (function () {
   "use strict";
@@ -109,6 +110,11 @@
     socket.addEventListener("message", (event) => {
       const frame = JSON.parse(event.data);
       if (frame.type === "message") show(frame.message);
+      else if (frame.type === "queue") {
+        who = "waiting for a person: " + (frame.agents_online ? "number " + frame.position + " in the queue"
+                                                                : "our team is offline");
+        status.textContent = who;
+      }
       else if (frame.type === "error") showError(frame.error);
     });
   }
