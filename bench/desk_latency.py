@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import random
 import re
 import statistics
@@ -26,7 +25,7 @@ from pathlib import Path
 import httpx
 import yaml
 
-from bench.timing import summary_ms
+from bench.timing import summary_ms, write_latency_report
 from bot.launcher import ROOT, Stack
 from bot.training import ensure_model
 
@@ -106,13 +105,7 @@ def main() -> None:
     result["desk_overhead_median_ms"] = round(overhead, 1)
     result["desk_to_rasa_median_ratio"] = round(
         result["desk"]["median_ms"] / result["rasa_rest_webhook"]["median_ms"], 2)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "results.json").write_text(json.dumps(result, indent=2))
-    table = ["| path | n | median (ms) | p95 (ms) |", "|---|---:|---:|---:|"] + [
-        f"| {name} | {r['n']} | {r['median_ms']} | {r['p95_ms']} |"
-        for name, r in result.items() if isinstance(r, dict)]
-    (args.out / "results.md").write_text("\n".join(table) + "\n")
-    print("\n".join(table))
+    print(write_latency_report(args.out, result, "path"))
     print(f"desk overhead (median): {overhead:.1f} ms; ratio {result['desk_to_rasa_median_ratio']}")
 
 

@@ -12,14 +12,13 @@ all N waiting. Reports median and 95th percentile of each, next to the ordinary 
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
 
-from bench.timing import summary_ms
+from bench.timing import summary_ms, write_latency_report
 from bot.console.accounts import DEMO_ACCOUNTS
 from bot.launcher import ROOT, Stack
 from bot.training import ensure_model
@@ -87,13 +86,7 @@ def main() -> None:
                 stack.stop()
     result["handoff_to_ordinary_median_ratio"] = round(
         result["handoff_turn"]["median_ms"] / result["ordinary_turn"]["median_ms"], 2)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "results.json").write_text(json.dumps(result, indent=2))
-    table = ["| step | n | median (ms) | p95 (ms) |", "|---|---:|---:|---:|"] + [
-        f"| {name} | {r['n']} | {r['median_ms']} | {r['p95_ms']} |"
-        for name, r in result.items() if isinstance(r, dict)]
-    (args.out / "results.md").write_text("\n".join(table) + "\n")
-    print("\n".join(table))
+    print(write_latency_report(args.out, result, "step"))
     print(f"handoff turn / ordinary turn (median): {result['handoff_to_ordinary_median_ratio']}")
 
 
