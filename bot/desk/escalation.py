@@ -91,11 +91,13 @@ class Escalator:
         await run_in_threadpool(self.handoffs.escalate, conversation.id, points, reasons, summary)
         await self._close_open_form(conversation.id)
         position = await run_in_threadpool(self.handoffs.position, conversation.id)
+        online = self.hub.agents_online()
         texts = [] if announced else [notices.bringing_in_a_person()]
-        texts.append(notices.queued(position, self.hub.agents_online(), self.policy.config["queue"]["hours"]))
+        texts.append(notices.queued(position, online, self.policy.config["queue"]["hours"]))
         stored = [await run_in_threadpool(
             self.conversations.add_message, conversation.id, Sender.bot, text,
-            {"custom": {"handoff": {"status": "queued", "position": position}}}) for text in texts]
+            {"custom": {"handoff": {"status": "queued", "position": position, "agents_online": online}}})
+            for text in texts]
         await self.hub.queue_changed()
         return stored
 

@@ -3,8 +3,8 @@ the double-claim race, and the whole round trip back to the bot."""
 
 from __future__ import annotations
 
-import asyncio
 import json
+import threading
 
 import httpx
 import pytest
@@ -112,15 +112,19 @@ def test_two_agents_claiming_at_once_never_both_own_it(stack):
     sam = Agent(stack.desk_url, "sam", "harbor-agent-2")
     handoff_id = alex.entry(customer.id)["handoff_id"]
 
-    async def claim(agent: Agent) -> int:
-        async with httpx.AsyncClient(base_url=stack.desk_url, cookies=agent.http.cookies) as client:
-            response = await client.post(f"/api/console/handoffs/{handoff_id}/claim", headers=agent.headers)
-            return response.status_code
+    barrier = threading.Barrier(2)
+    statuses: list[int] = []
 
-    async def both() -> list[int]:
-        return await asyncio.gather(claim(alex), claim(sam))
+    def claim(agent: Agent) -> None:
+        barrier.wait()
+        statuses.append(agent.post(f"/api/console/handoffs/{handoff_id}/claim").status_code)
 
-    assert sorted(asyncio.run(both())) == [200, 409]
+    threads = [threading.Thread(target=claim, args=(agent,)) for agent in (alex, sam)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200, 409]
     owner = alex.entry(customer.id)["claimed_by"]
     assert owner in ("Alex Rivera", "Sam Okafor")
     loser = sam if owner == "Alex Rivera" else alex

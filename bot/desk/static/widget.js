@@ -1,15 +1,16 @@
 // Harbor & Pine chat widget: keeps one conversation per browser and customer (localStorage)
 // and talks to the desk over a WebSocket. Protocol: send {"text"}; receive "ack",
 // "message", "error". "message" frames also arrive unasked: an agent's reply, a rating question;
-// while waiting for a person, "queue" frames give the customer's place in the queue. A logged-in customer's page sets window.HarborChat.identity to the
-// store backend's signed identity ({customer_id, expires, signature}) before this loads.
+// while waiting for a person, "queue" frames give the customer's place in the queue.
+// A logged-in customer's page sets window.HarborChat.identity to the store backend's
+// signed identity ({customer_id, expires, signature}) before this loads.
 (function () {
   "use strict";
   const MAX_CHARS = 4000;
   const config = (window.HarborChat = window.HarborChat || {});
   let socket = null;
   let conversation = null;
-  let who = "online";  // or "waiting for a person", "chatting with <agent>"
+  let who = "online";  // or "waiting for a person: ...", "chatting with <agent>"
 
   function storageKey() {
     return "hp-conversation:" + (config.identity ? config.identity.customer_id : "guest");
@@ -39,7 +40,9 @@
   const sendButton = form.querySelector("button");
 
   // The desk marks its handoff notices; the header says who is answering.
-  const WHO = { queued: () => "waiting for a person", claimed: (h) => "chatting with " + h.agent,
+  const waiting = (h) => "waiting for a person: " +
+    (h.agents_online ? "number " + h.position + " in the queue" : "our team is offline");
+  const WHO = { queued: waiting, claimed: (h) => "chatting with " + h.agent,
                 resolved: () => "online", returned: () => "online" };
 
   function show(message) {
@@ -110,11 +113,7 @@
     socket.addEventListener("message", (event) => {
       const frame = JSON.parse(event.data);
       if (frame.type === "message") show(frame.message);
-      else if (frame.type === "queue") {
-        who = "waiting for a person: " + (frame.agents_online ? "number " + frame.position + " in the queue"
-                                                                : "our team is offline");
-        status.textContent = who;
-      }
+      else if (frame.type === "queue") status.textContent = who = waiting(frame);
       else if (frame.type === "error") showError(frame.error);
     });
   }
