@@ -10,9 +10,8 @@ import logging
 import threading
 from dataclasses import dataclass
 
-from bot.kb.base import KnowledgeBase
+from bot.kb.base import knowledge_base_from_settings
 from bot.kb.embedding import Encoder
-from bot.kb.index import HybridWeights
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -30,9 +29,7 @@ class Suggestion:
 
 class Suggester:
     def __init__(self, settings: Settings, encoder: Encoder) -> None:
-        self._kb = KnowledgeBase(settings.kb_folder, settings.kb_index_dir, encoder,
-                                 HybridWeights(settings.kb_dense_weight, settings.kb_bm25_saturation,
-                                               settings.kb_support_weight))
+        self._kb = knowledge_base_from_settings(settings, encoder, load=False)
         self._loaded = threading.Event()
         self._relevant = settings.kb_intent_threshold
 

@@ -110,11 +110,15 @@ class KnowledgeBase:
         (self.index_dir / "manifest.json").write_text(json.dumps(manifest, indent=1))
 
 
-def knowledge_base_from_settings(settings: Settings) -> KnowledgeBase:
-    """The configured knowledge base, loaded and indexed (embedding only what changed)."""
-    encoder = Encoder(settings.kb_model_path, settings.kb_model_sha256, threads=settings.kb_threads)
+def knowledge_base_from_settings(settings: Settings, encoder: Encoder | None = None,
+                                 load: bool = True) -> KnowledgeBase:
+    """The configured knowledge base, loaded and indexed (embedding only what changed)
+    unless `load` is off (the caller reloads it, e.g. in the background); `encoder` shares
+    one already loaded."""
+    encoder = encoder or Encoder(settings.kb_model_path, settings.kb_model_sha256, threads=settings.kb_threads)
     kb = KnowledgeBase(settings.kb_folder, settings.kb_index_dir, encoder,
                        HybridWeights(settings.kb_dense_weight, settings.kb_bm25_saturation,
                                      settings.kb_support_weight))
-    kb.reload()
+    if load:
+        kb.reload()
     return kb
