@@ -103,6 +103,10 @@ class ConversationStore:
             if conversation.customer_id is None:
                 conversation.customer_id = customer_id
 
+    def set_contact_email(self, conversation_id: str, email: str) -> None:
+        with self._sessions.begin() as session:
+            session.get(Conversation, conversation_id).contact_email = email
+
     def mark_failed(self, message: Message) -> None:
         with self._sessions.begin() as session:
             session.get(Message, message.id).status = DeliveryStatus.failed

@@ -22,6 +22,7 @@ from bot.desk.handoffs import HandoffStore
 from bot.desk.live import LiveHub
 from bot.desk.models import Conversation, HandoffStatus, Message, Mode, Sender
 from bot.desk.rasa_client import RasaClient, RasaUnavailable
+from bot.dialogue.values import parse_email
 from bot.escalation.policy import Decision, EscalationPolicy, Reason
 from bot.escalation.sentiment import SentimentModel, SentimentScore
 from bot.kb.feedback import FeedbackLog
@@ -29,7 +30,6 @@ from bot.profiles.store import ProfileStore
 from bot.summary import ArticleTried, Line, build_summary
 
 log = logging.getLogger(__name__)
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 RATING = re.compile(r"^\s*([1-5])\s*(?:/\s*5|stars?|out of 5)?\s*[.!]?\s*$", re.IGNORECASE)
 
 
@@ -107,14 +107,14 @@ class Escalator:
         await run_in_threadpool(self.conversations.set_analysis, message,
                                 analysis_of(score, {}, Mode.human))
         replies = []
-        email = EMAIL.search(message.text)
+        email = next(filter(None, map(parse_email, message.text.split())), None)
         handoff = await run_in_threadpool(self.handoffs.current, conversation.id)
         waiting = handoff is not None and handoff.status == HandoffStatus.queued
         # Only while nobody has picked the conversation up; with an agent it is just chat.
         if email and waiting and conversation.contact_email is None:
-            await run_in_threadpool(self.handoffs.set_contact_email, conversation.id, email.group(0))
+            await run_in_threadpool(self.conversations.set_contact_email, conversation.id, email)
             replies.append(await run_in_threadpool(self.conversations.add_message, conversation.id,
-                                                   Sender.bot, notices.email_noted(email.group(0))))
+                                                   Sender.bot, notices.email_noted(email)))
         await self.hub.conversation_changed(conversation.id)
         await self.hub.queue_changed()
         return replies

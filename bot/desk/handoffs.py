@@ -36,7 +36,6 @@ class QueueEntry:
     summary: dict
     created_at: datetime
     claimed_by: str | None
-    customer_id: str | None
     last_message: str
 
     def rank(self, now: datetime, minutes_per_point: float) -> float:
@@ -77,10 +76,6 @@ class HandoffStore:
         self._sessions = sessions
         self._minutes_per_point = minutes_per_point
 
-    def mode(self, conversation_id: str) -> Mode:
-        with self._sessions() as session:
-            return session.get(Conversation, conversation_id).mode
-
     def escalate(self, conversation_id: str, priority: float, reasons: list[dict],
                  summary: dict) -> HandoffView:
         """Queue the conversation and switch it to human mode (an open handoff is kept)."""
@@ -118,23 +113,20 @@ class HandoffStore:
         """Open handoffs, waiting ones first by rank, then the claimed ones."""
         now = now or utcnow()
         with self._sessions() as session:
-            rows = session.execute(
-                select(Handoff, Conversation.customer_id)
-                .join(Conversation, Conversation.id == Handoff.conversation_id)
-                .options(selectinload(Handoff.agent))
-                .where(Handoff.status.in_(OPEN))).all()
+            handoffs = list(session.scalars(select(Handoff).options(selectinload(Handoff.agent))
+                                            .where(Handoff.status.in_(OPEN))))
             last_texts = dict(session.execute(
                 select(Message.conversation_id, Message.text)
                 .where(Message.id.in_(
                     select(func.max(Message.id)).where(
-                        Message.conversation_id.in_([h.conversation_id for h, _ in rows]),
+                        Message.conversation_id.in_([h.conversation_id for h in handoffs]),
                         Message.sender == "customer")
                     .group_by(Message.conversation_id)))).all())
         entries = [QueueEntry(h.id, h.conversation_id, h.status.value, h.priority, list(h.reasons or []),
                               dict(h.summary or {}), h.created_at,
-                              h.agent.display_name if h.agent else None, customer_id,
+                              h.agent.display_name if h.agent else None,
                               last_texts.get(h.conversation_id, ""))
-                   for h, customer_id in rows]
+                   for h in handoffs]
         return sorted(entries, key=lambda e: (e.status != HandoffStatus.queued.value,
                                               -e.rank(now, self._minutes_per_point)))
 
@@ -163,17 +155,14 @@ class HandoffStore:
     def owned(self, conversation_id: str, agent_id: int) -> HandoffView:
         """The handoff this agent claimed, or HandoffError."""
         with self._sessions() as session:
-            handoff = self._open(session, conversation_id)
-            if handoff is None or handoff.status != HandoffStatus.claimed or handoff.agent_id != agent_id:
-                raise HandoffError("claim this conversation before answering or closing it")
-            return _view(handoff)
+            return _view(self._claimed(session, conversation_id, agent_id,
+                                       "claim this conversation before answering or closing it"))
 
     def close(self, conversation_id: str, agent_id: int, resolved: bool) -> HandoffView:
         """Resolve (the customer is then asked for a rating) or hand back to the bot."""
         with self._sessions.begin() as session:
-            handoff = self._open(session, conversation_id)
-            if handoff is None or handoff.status != HandoffStatus.claimed or handoff.agent_id != agent_id:
-                raise HandoffError("only the agent who claimed this conversation can close it")
+            handoff = self._claimed(session, conversation_id, agent_id,
+                                    "only the agent who claimed this conversation can close it")
             handoff.status = HandoffStatus.resolved if resolved else HandoffStatus.returned
             handoff.closed_at = utcnow()
             session.get(Conversation, conversation_id).mode = Mode.rating if resolved else Mode.bot
@@ -191,10 +180,6 @@ class HandoffStore:
                 handoff.rating = rating
             session.get(Conversation, conversation_id).mode = Mode.bot
 
-    def set_contact_email(self, conversation_id: str, email: str) -> None:
-        with self._sessions.begin() as session:
-            session.get(Conversation, conversation_id).contact_email = email
-
     def add_note(self, conversation_id: str, agent_id: int, text: str) -> NoteView:
         with self._sessions.begin() as session:
             note = Note(conversation_id=conversation_id, agent_id=agent_id, text=text)
@@ -207,6 +192,13 @@ class HandoffStore:
             notes = session.scalars(select(Note).options(selectinload(Note.agent))
                                     .where(Note.conversation_id == conversation_id).order_by(Note.id))
             return [NoteView(n.id, n.agent.display_name, n.text, n.created_at) for n in notes]
+
+    @classmethod
+    def _claimed(cls, session: Session, conversation_id: str, agent_id: int, refusal: str) -> Handoff:
+        handoff = cls._open(session, conversation_id)
+        if handoff is None or handoff.status != HandoffStatus.claimed or handoff.agent_id != agent_id:
+            raise HandoffError(refusal)
+        return handoff
 
     @staticmethod
     def _open(session: Session, conversation_id: str) -> Handoff | None:

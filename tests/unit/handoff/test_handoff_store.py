@@ -21,7 +21,7 @@ def queued(conversations, handoffs, priority: float = 1.0) -> str:
 def test_escalating_switches_to_human_mode_once(conversations, handoffs):
     conversation_id = queued(conversations, handoffs)
     again = handoffs.escalate(conversation_id, 5.0, [], {})
-    assert handoffs.mode(conversation_id) == Mode.human
+    assert conversations.get(conversation_id).mode == Mode.human
     assert [e.handoff_id for e in handoffs.queue()] == [again.id]
 
 
@@ -86,10 +86,10 @@ def test_resolving_asks_for_a_rating_then_the_bot_resumes(conversations, handoff
     conversation_id = queued(conversations, handoffs)
     handoffs.claim(handoffs.current(conversation_id).id, alex.id)
     handoffs.close(conversation_id, alex.id, resolved=True)
-    assert handoffs.mode(conversation_id) == Mode.rating
+    assert conversations.get(conversation_id).mode == Mode.rating
     assert handoffs.queue() == []
     handoffs.record_rating(conversation_id, 4)
-    assert handoffs.mode(conversation_id) == Mode.bot
+    assert conversations.get(conversation_id).mode == Mode.bot
     assert handoffs.current(conversation_id).status == HandoffStatus.resolved
     assert handoffs.last_closed_at(conversation_id) is not None
 
@@ -99,7 +99,7 @@ def test_handing_back_returns_to_the_bot_without_a_rating(conversations, handoff
     conversation_id = queued(conversations, handoffs)
     handoffs.claim(handoffs.current(conversation_id).id, alex.id)
     handoffs.close(conversation_id, alex.id, resolved=False)
-    assert handoffs.mode(conversation_id) == Mode.bot
+    assert conversations.get(conversation_id).mode == Mode.bot
     assert handoffs.current(conversation_id).status == HandoffStatus.returned
 
 
