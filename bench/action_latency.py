@@ -11,18 +11,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
+from bench.stack import running_stack
 from bench.timing import summary_ms
 from bot.db import make_engine, make_session_factory
-from bot.launcher import ROOT, Stack
+from bot.launcher import ROOT
 from bot.profiles.store import ProfileStore
-from bot.training import ensure_model
 
 CUSTOMER = "C1001"
 LOOKUPS = {  # action, order topic, what the store does for it
@@ -60,27 +59,21 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "reports" / "action_latency")
     args = parser.parse_args()
     rows = {}
-    with tempfile.TemporaryDirectory() as workdir:
-        stack = Stack.isolated(ensure_model(), Path(workdir))
-        stack.start()
-        try:
-            stack.wait_healthy(timeout_s=240)
-            store = ProfileStore(make_session_factory(make_engine(stack.database_url)))
-            client = httpx.Client(base_url=f"http://127.0.0.1:{stack.ports.actions}", timeout=30)
-            for name, (action, topic, query) in LOOKUPS.items():
-                body = {"next_action": action, "sender_id": "bench", "tracker": tracker(topic),
-                        "domain": {}, "version": "3.6.21"}
+    with running_stack() as stack:
+        store = ProfileStore(make_session_factory(make_engine(stack.database_url)))
+        client = httpx.Client(base_url=f"http://127.0.0.1:{stack.ports.actions}", timeout=30)
+        for name, (action, topic, query) in LOOKUPS.items():
+            body = {"next_action": action, "sender_id": "bench", "tracker": tracker(topic),
+                    "domain": {}, "version": "3.6.21"}
 
-                def call_action() -> None:
-                    response = client.post("/webhook", json=body)
-                    response.raise_for_status()
-                    assert response.json()["responses"], response.text
+            def call_action() -> None:
+                response = client.post("/webhook", json=body)
+                response.raise_for_status()
+                assert response.json()["responses"], response.text
 
-                rows[name] = {"action_http": timed(call_action, args.n),
-                              "store_query": timed(lambda: query(store), args.n)}
-                print(name, json.dumps(rows[name]), flush=True)
-        finally:
-            stack.stop()
+            rows[name] = {"action_http": timed(call_action, args.n),
+                          "store_query": timed(lambda: query(store), args.n)}
+            print(name, json.dumps(rows[name]), flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(rows, indent=2))
     table = ["| lookup | action over HTTP: median (ms) | p95 (ms) | store query: median (ms) | p95 (ms) |",

@@ -17,7 +17,6 @@ import csv
 import random
 import re
 import statistics
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -25,9 +24,9 @@ from pathlib import Path
 import httpx
 import yaml
 
+from bench.stack import running_stack
 from bench.timing import summary_ms, write_latency_report
-from bot.launcher import ROOT, Stack
-from bot.training import ensure_model
+from bot.launcher import ROOT
 
 TURNS_PER_CONVERSATION = 10
 
@@ -91,16 +90,9 @@ def main() -> None:
     if args.desk_url and args.rasa_url:
         result = measure(args.desk_url, args.rasa_url, messages)
     else:
-        with tempfile.TemporaryDirectory() as workdir:
-            stack = Stack.isolated(ensure_model(), Path(workdir))
-            print("Starting the stack ...", flush=True)
-            stack.start()
-            try:
-                stack.wait_healthy(timeout_s=240)
-                measure(stack.desk_url, stack.rasa_url, messages[:20])  # warm-up, not counted
-                result = measure(stack.desk_url, stack.rasa_url, messages)
-            finally:
-                stack.stop()
+        with running_stack() as stack:
+            measure(stack.desk_url, stack.rasa_url, messages[:20])  # warm-up, not counted
+            result = measure(stack.desk_url, stack.rasa_url, messages)
     overhead = result["desk"]["median_ms"] - result["rasa_rest_webhook"]["median_ms"]
     result["desk_overhead_median_ms"] = round(overhead, 1)
     result["desk_to_rasa_median_ratio"] = round(

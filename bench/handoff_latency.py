@@ -12,16 +12,15 @@ all N waiting. Reports median and 95th percentile of each, next to the ordinary 
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
 from pathlib import Path
 
 import httpx
 
+from bench.stack import running_stack
 from bench.timing import summary_ms, write_latency_report
 from bot.console.accounts import DEMO_ACCOUNTS
-from bot.launcher import ROOT, Stack
-from bot.training import ensure_model
+from bot.launcher import ROOT
 
 ORDINARY = ["hi", "how long do I have to return something?"]
 HANDOFF = "I want to talk to a person"
@@ -73,17 +72,10 @@ def main() -> None:
     if args.desk_url:
         result = measure(args.desk_url, args.n)
     else:
-        with tempfile.TemporaryDirectory() as workdir:
-            stack = Stack.isolated(ensure_model(), Path(workdir))
-            print("Starting the stack ...", flush=True)
-            stack.start()
-            try:
-                stack.wait_healthy(timeout_s=240)
-                measure(stack.desk_url, 3)  # warm-up (first summary, knowledge base load)
-                print(f"Handing over {args.n} conversations ...", flush=True)
-                result = measure(stack.desk_url, args.n)
-            finally:
-                stack.stop()
+        with running_stack() as stack:
+            measure(stack.desk_url, 3)  # warm-up (first summary, knowledge base load)
+            print(f"Handing over {args.n} conversations ...", flush=True)
+            result = measure(stack.desk_url, args.n)
     result["handoff_to_ordinary_median_ratio"] = round(
         result["handoff_turn"]["median_ms"] / result["ordinary_turn"]["median_ms"], 2)
     print(write_latency_report(args.out, result, "step"))
