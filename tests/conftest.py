@@ -6,10 +6,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.db import make_engine, make_session_factory
+from bot.desk.migrate import upgrade_database
 
 from bot.launcher import Stack
 from bot.training import ensure_model
-from tests.postgres import postgres_server
+from tests.postgres import create_database, postgres_server
 
 
 @pytest.fixture(scope="session")
@@ -29,6 +33,17 @@ def postgres_url() -> Iterator[str]:
     """A throwaway PostgreSQL server for the session (URL prefix without a database name)."""
     with postgres_server() as url:
         yield url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def sessions(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    """A migrated database per test, on SQLite (the default) and on PostgreSQL (production)."""
+    url = (f"sqlite:///{tmp_path / 'desk.db'}" if request.param == "sqlite"
+           else create_database(request.getfixturevalue("postgres_url")))
+    upgrade_database(url)
+    engine = make_engine(url)
+    yield make_session_factory(engine)
+    engine.dispose()
 
 
 @pytest.fixture

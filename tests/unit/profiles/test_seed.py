@@ -26,12 +26,12 @@ def _customers(sessions):
             selectinload(Customer.orders).selectinload(Order.refunds))))
 
 
-def test_the_seed_has_enough_customers_and_every_status(profile_sessions):
-    summary = seed(profile_sessions, today=TODAY)
+def test_the_seed_has_enough_customers_and_every_status(sessions):
+    summary = seed(sessions, today=TODAY)
     assert summary.created and summary.customers >= 50
     assert set(summary.by_status) == {status.value for status in OrderStatus}
     assert sum(summary.by_status.values()) == summary.orders
-    with profile_sessions() as session:
+    with sessions() as session:
         refund_statuses = set(session.scalars(select(Refund.status).distinct()))
         vips = session.scalar(select(func.count()).where(Customer.tier == Tier.vip))
         subscribers = session.scalar(select(func.count()).where(Customer.newsletter))
@@ -40,10 +40,10 @@ def test_the_seed_has_enough_customers_and_every_status(profile_sessions):
     assert 0 < subscribers < summary.customers
 
 
-def test_every_customer_and_order_is_consistent(profile_sessions):
-    seed(profile_sessions, today=TODAY)
+def test_every_customer_and_order_is_consistent(sessions):
+    seed(sessions, today=TODAY)
     latest = datetime.combine(TODAY, time(6, 0), tzinfo=UTC)
-    customers = _customers(profile_sessions)
+    customers = _customers(sessions)
     emails = [customer.email for customer in customers]
     assert len(set(emails)) == len(emails) and all(email == email.lower() for email in emails)
     for customer in customers:
@@ -98,9 +98,9 @@ def _utc(moment):
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def test_the_ready_made_customers_are_exactly_as_documented(profile_sessions):
-    seed(profile_sessions, today=TODAY)
-    by_id = {customer.id: customer for customer in _customers(profile_sessions)}
+def test_the_ready_made_customers_are_exactly_as_documented(sessions):
+    seed(sessions, today=TODAY)
+    by_id = {customer.id: customer for customer in _customers(sessions)}
     for entry in READY_MADE:
         customer = by_id[entry["id"]]
         assert f"{customer.first_name} {customer.last_name}" == entry["name"]
@@ -139,9 +139,9 @@ def test_the_ready_made_customers_are_exactly_as_documented(profile_sessions):
     assert not generated & READY_MADE_ORDERS
 
 
-def test_seeding_again_creates_nothing(profile_sessions):
-    first = seed(profile_sessions, today=TODAY)
-    again = seed(profile_sessions, today=TODAY + timedelta(days=5))
+def test_seeding_again_creates_nothing(sessions):
+    first = seed(sessions, today=TODAY)
+    again = seed(sessions, today=TODAY + timedelta(days=5))
     assert not again.created
     assert (again.customers, again.orders, again.by_status) == (
         first.customers, first.orders, first.by_status)

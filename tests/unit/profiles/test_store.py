@@ -158,17 +158,17 @@ def test_refunds_are_refused_outside_the_rules(seeded, customer_id, order_id, co
     assert seeded.refunds(customer_id, order_id) == before
 
 
-def test_the_30_days_count_from_the_delivery(seeded, profile_sessions):
+def test_the_30_days_count_from_the_delivery(seeded, sessions):
     delivered_at = seeded.order(MAYA, 10377).delivered_at
-    late = ProfileStore(profile_sessions, now=lambda: delivered_at + timedelta(days=30, minutes=1))
+    late = ProfileStore(sessions, now=lambda: delivered_at + timedelta(days=30, minutes=1))
     assert late.start_refund(MAYA, 10377, "late").code == "too_late"
-    just_in_time = ProfileStore(profile_sessions, now=lambda: delivered_at + timedelta(days=30))
+    just_in_time = ProfileStore(sessions, now=lambda: delivered_at + timedelta(days=30))
     assert just_in_time.start_refund(MAYA, 10377, "in time").code == "requested"
 
 
-def test_a_rejected_refund_does_not_block_a_new_request(seeded, profile_sessions):
+def test_a_rejected_refund_does_not_block_a_new_request(seeded, sessions):
     assert seeded.start_refund(MAYA, 10377, "first").ok
-    with profile_sessions.begin() as session:
+    with sessions.begin() as session:
         session.scalar(select(Refund).where(Refund.order_id == 10377)).status = \
             RefundStatus.rejected
     assert seeded.start_refund(MAYA, 10377, "second").code == "requested"
@@ -215,10 +215,10 @@ def test_payment_methods_have_labels_and_the_default_comes_first(seeded):
     ("first_name", "Zoë", "Zoë"),
     ("phone", "+1 (503) 555-0199", "+1 (503) 555-0199"),
 ])
-def test_names_and_phone_can_be_updated(seeded, profile_sessions, field_name, value, stored):
+def test_names_and_phone_can_be_updated(seeded, sessions, field_name, value, stored):
     assert seeded.update_account(MAYA, field_name, value) == ChangeResult(
         True, "updated", {"field": field_name, "value": stored})
-    with profile_sessions() as session:
+    with sessions() as session:
         assert getattr(session.get(Customer, MAYA), field_name) == stored
 
 
@@ -250,10 +250,10 @@ def test_a_password_reset_is_mailed_only_to_a_known_address_and_looks_the_same(s
                                 "Reset your Harbor & Pine password")]
 
 
-def test_a_reset_link_is_new_each_time_and_valid_for_an_hour(seeded, profile_sessions):
+def test_a_reset_link_is_new_each_time_and_valid_for_an_hour(seeded, sessions):
     seeded.request_password_reset("maya.chen@example.com")
     seeded.request_password_reset("maya.chen@example.com")
-    with profile_sessions() as session:
+    with sessions() as session:
         bodies = list(session.scalars(select(OutboxEmail.body).order_by(OutboxEmail.id)))
     links = [word for body in bodies for word in body.split()
              if word.startswith("https://harborandpine.example/reset/")]
