@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -23,13 +25,21 @@ def browser():
         launched.close()
 
 
-@pytest.fixture
-def page(browser, stack) -> Page:
-    context = browser.new_context(viewport={"width": 1200, "height": 800})
+@contextmanager
+def fresh_page(browser, url: str, width: int = 1200, height: int = 800) -> Iterator[Page]:
+    """A page in its own browser context (own cookies and localStorage)."""
+    context = browser.new_context(viewport={"width": width, "height": height})
     new_page = context.new_page()
-    new_page.goto(stack.desk_url + "/")
+    new_page.goto(url)
     yield new_page
     context.close()
+
+
+@pytest.fixture
+def page(browser, stack) -> Iterator[Page]:
+    """The demo store page, where customers open the widget."""
+    with fresh_page(browser, stack.desk_url + "/") as store_page:
+        yield store_page
 
 
 def send(page: Page, text: str) -> None:

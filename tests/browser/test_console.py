@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import SCREENSHOTS, send
+from tests.browser.conftest import SCREENSHOTS, fresh_page, send
 from tests.integration.test_conversations import Customer
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
@@ -17,12 +18,9 @@ SLOW = 30_000
 
 
 @pytest.fixture
-def agent_page(browser, stack) -> Page:
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    page = context.new_page()
-    page.goto(stack.desk_url + "/console")
-    yield page
-    context.close()
+def agent_page(browser, stack) -> Iterator[Page]:
+    with fresh_page(browser, stack.desk_url + "/console", 1400, 900) as console:
+        yield console
 
 
 def test_a_frustrated_customer_reaches_an_agent_and_comes_back_to_the_bot(page: Page, agent_page: Page, stack):
