@@ -19,12 +19,13 @@ setup: $(RASA_VENV)/.installed $(APP_VENV)/.installed
 
 # Rasa 3.6 declares Python <3.11; its fully pinned dependencies install with --no-deps
 # and Rasa itself with --ignore-requires-python (see docs/architecture.md).
-$(RASA_VENV)/.installed: requirements/rasa-lock.txt
+$(RASA_VENV)/.installed: requirements/rasa-lock.txt requirements/rasa-encoder.txt
 	@echo "==> Creating the Rasa environment ($(RASA_VENV), about 2 minutes the first time)"
 	rm -rf $(RASA_VENV)
 	$(PYTHON) -m venv $(RASA_VENV)
 	$(RASA_BIN)/pip install -q --no-deps -r requirements/rasa-lock.txt
 	$(RASA_BIN)/pip install -q --no-deps --ignore-requires-python rasa==3.6.21 rasa-sdk==3.6.2
+	$(RASA_BIN)/pip install -q --no-deps -r requirements/rasa-encoder.txt
 	touch $@
 
 $(APP_VENV)/.installed: pyproject.toml

@@ -17,7 +17,7 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
-from bot.kb.constants import MINILM_SHA256
+from bot.encoder import MINILM_SHA256
 
 
 class Settings(BaseSettings):

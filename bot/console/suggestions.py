@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass
 
 from bot.kb.base import knowledge_base_from_settings
-from bot.kb.embedding import Encoder
+from bot.encoder import Encoder
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)

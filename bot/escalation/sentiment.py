@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.kb.embedding import Encoder
+from bot.encoder import Encoder
 from bot.settings import Settings
 
 VADER_SCALE = 5.0  # lexicon scores are 0-1; scaled to weigh against a unit-length embedding

@@ -7,7 +7,7 @@ import pytest
 
 from bot.escalation.sentiment import DEFAULT_HEAD, SentimentHead, SentimentModel, features
 from bot.escalation.training import fit_head, own_examples
-from bot.kb.embedding import Encoder
+from bot.encoder import Encoder
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.kb.embedding import Encoder
+from bot.encoder import Encoder
 
 
 @pytest.fixture(scope="session")

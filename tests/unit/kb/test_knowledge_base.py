@@ -5,7 +5,7 @@ import pytest
 
 from bot.kb.answering import answer_question
 from bot.kb.base import KnowledgeBase
-from bot.kb.embedding import Encoder, ModelIntegrityError
+from bot.encoder import Encoder, ModelIntegrityError
 
 
 @pytest.fixture
