@@ -10,7 +10,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import customer_id_of, last_text_with_intent, profile_store, say, wants_to_stop
+from actions.common import customer_id_of, last_text_with_intent, profile_store, reject, say, wants_to_stop
 from bot.dialogue.account import (
     ACCOUNT_FIELDS,
     LOCKED,
@@ -120,7 +120,7 @@ class ValidateAccountForm(FormValidationAction):
     def validate_account_value(self, slot_value: Any, dispatcher: CollectingDispatcher,
                                tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         if not valid_account_value(tracker.get_slot("account_field"), str(slot_value)):
-            say(dispatcher, account_change_reply(ChangeResult(False, "invalid_value")))
+            reject(dispatcher, account_change_reply(ChangeResult(False, "invalid_value")).text, "account_value")
             return {"account_value": None}
         return {"account_value": str(slot_value).strip()}
 

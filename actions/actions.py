@@ -16,15 +16,16 @@ from actions.common import (
     customer_id_of,
     last_text_with_intent,
     profile_store,
+    reject,
     say,
     today,
     wants_to_stop,
 )
 from bot.dialogue.account import (
-    ASK_EMAIL_TO_VERIFY,
     ASK_ORDER_TO_VERIFY,
     LOCKED,
     MAX_VERIFICATION_ATTEMPTS,
+    ask_email_to_verify,
     verification_failed,
 )
 from bot.dialogue.orders import CHANGEABLE, change_reply, likely_order_question, order_reply
@@ -44,7 +45,7 @@ def _extract_unrecognised(tracker: Tracker, slot: str) -> dict[str, Any]:
 def _well_formed_email(dispatcher: CollectingDispatcher, value: Any) -> str | None:
     email = parse_email(value)
     if email is None:
-        dispatcher.utter_message(text="That doesn't look like an e-mail address, could you check it?")
+        reject(dispatcher, "That doesn't look like an e-mail address, could you check it?", "email")
     return email
 
 
@@ -104,8 +105,8 @@ class IdentityChecking:
                           domain: DomainDict) -> dict[str, Any]:
         order_id = parse_order_id(slot_value)
         if order_id is None:
-            dispatcher.utter_message(
-                text="That doesn't look like an order number: it has 4 to 8 digits, like #10482.")
+            reject(dispatcher, "That doesn't look like an order number: it has 4 to 8 digits, like #10482.",
+                   "order_id")
             return {"order_id": None}
         customer_id = customer_id_of(tracker)
         if customer_id is None:
@@ -113,7 +114,7 @@ class IdentityChecking:
             return _verify(dispatcher, tracker, email, order_id) if email else {"order_id": order_id}
         if profile_store().order(customer_id, int(order_id)) is None:
             # The same answer for someone else's order and a number that does not exist.
-            dispatcher.utter_message(text=f"I can't find order #{order_id} on your account.")
+            reject(dispatcher, f"I can't find order #{order_id} on your account.", "order_id")
             return {"order_id": None}
         return {"order_id": order_id}
 
@@ -166,8 +167,8 @@ class ValidateOrderForm(IdentityChecking, FormValidationAction):
                              tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         address = " ".join(str(slot_value or "").split())
         if not 10 <= len(address) <= 200 or not any(ch.isdigit() for ch in address):
-            dispatcher.utter_message(text="Please give the full address: street and number, city "
-                                          "and postcode.")
+            reject(dispatcher, "Please give the full address: street and number, city and postcode.",
+                   "new_address")
             return {"new_address": None}
         return {"new_address": address}
 
@@ -217,7 +218,7 @@ class ActionAskEmail(Action):
         if tracker.active_loop.get("name") == "email_form":
             dispatcher.utter_message(text="What's the e-mail address on your account?")
         else:
-            dispatcher.utter_message(text=ASK_EMAIL_TO_VERIFY)
+            say(dispatcher, Reply(ask_email_to_verify(parse_order_id(tracker.get_slot("order_id")))))
         return []
 
 

@@ -40,6 +40,12 @@ def say(dispatcher: CollectingDispatcher, reply: Reply) -> None:
     dispatcher.utter_message(text=reply.text, buttons=reply.buttons or None)
 
 
+def reject(dispatcher: CollectingDispatcher, text: str, slot: str) -> None:
+    """Says why a form did not accept an answer. The marker tells the desk's escalation
+    policy that the form rejected it: a question the bot answered mid-form is no rejection."""
+    dispatcher.utter_message(text=text, json_message={"rejected_answer": slot})
+
+
 def last_text_with_intent(tracker: Tracker, intents: set[str]) -> str:
     for event in reversed(tracker.events):
         if event.get("event") == "user" and event.get("parse_data", {}).get("intent", {}).get(

@@ -12,8 +12,14 @@ from bot.escalation.sentiment import SentimentScore
 FALLBACK_INTENT = "nlu_fallback"
 
 
-def analysis_of(score: SentimentScore | None, tracker_state: dict[str, Any], mode: Mode) -> dict[str, Any]:
-    """Sentiment plus Rasa's reading of the message (intent, ranking, entities)."""
+def form_rejected(replies: list[dict[str, Any]]) -> bool:
+    """A form's validation turned the message down as its answer this turn (actions mark it)."""
+    return any(isinstance(r.get("custom"), dict) and "rejected_answer" in r["custom"] for r in replies)
+
+
+def analysis_of(score: SentimentScore | None, tracker_state: dict[str, Any], mode: Mode,
+                replies: list[dict[str, Any]] = ()) -> dict[str, Any]:
+    """Sentiment plus Rasa's reading of the message (intent, ranking, entities, open form)."""
     latest = tracker_state.get("latest_message") or {}
     intent = latest.get("intent") or {}
     analysis: dict[str, Any] = {"mode": mode.value}
@@ -31,6 +37,8 @@ def analysis_of(score: SentimentScore | None, tracker_state: dict[str, Any], mod
     asking = (tracker_state.get("slots") or {}).get("requested_slot")
     if form and asking:
         analysis["form_question"] = f"{form}.{asking}"
+    if form_rejected(replies):
+        analysis["form_rejected"] = True
     return analysis
 
 
@@ -54,5 +62,6 @@ def policy_turns(messages: list[Message], since: datetime | None) -> list[Turn]:
             continue
         intent = (analysis.get("intent") or {}).get("name")
         turns.append(Turn(message.text, score, intent, fallback=intent == FALLBACK_INTENT,
-                          form_question=analysis.get("form_question")))
+                          form_question=analysis.get("form_question"),
+                          form_rejected=bool(analysis.get("form_rejected"))))
     return turns

@@ -86,7 +86,7 @@ class MessageRouter:
             raise BotUnavailable(message, str(error)) from error
         finally:
             score = await scoring
-        analysis = await self._escalator.analyse_bot_turn(conversation.id, score)
+        analysis = await self._escalator.analyse_bot_turn(conversation.id, score, replies)
         stored = await run_in_threadpool(self._store.record_bot_replies, message, replies, analysis)
         verified = verified_in_chat(replies)
         if verified and conversation.customer_id is None:

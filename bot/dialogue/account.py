@@ -8,13 +8,19 @@ from bot.profiles.store import ChangeResult, CustomerView, PaymentMethodView
 MAX_VERIFICATION_ATTEMPTS = 3
 UNSUBSCRIBE_WORDS = ("unsub", "stop", "opt out", "opt-out", "no more", "remove me", "cancel", "off")
 
-ASK_EMAIL_TO_VERIFY = ("To look at your account I first need to check it's you. "
-                       "What's the e-mail address on your account?")
 ASK_ORDER_TO_VERIFY = ("Thanks. And the number of one of your orders? It's in your confirmation "
                        "e-mail (for example #10482).")
 LOCKED = Reply("I couldn't verify your identity, so for your security I can't show or change account "
                "details in this chat. A person can help: call 1-800-555-0142 or type \"agent\".",
                [PERSON_BUTTON])
+
+
+def ask_email_to_verify(order_id: str | None = None) -> str:
+    """An order number the customer already gave is acknowledged, not asked for again."""
+    if order_id:
+        return (f"Thanks, I've noted order #{order_id}. To look at it I first need to check it's you: "
+                "what's the e-mail address on your account?")
+    return "To look at your account I first need to check it's you. What's the e-mail address on your account?"
 
 
 def verification_failed(attempts: int) -> str:

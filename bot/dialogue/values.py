@@ -31,12 +31,25 @@ def parse_email(value: object) -> str | None:
     return text if EMAIL_RE.match(text) else None
 
 
+QUESTION_WORDS = {"what", "whats", "what's", "where", "when", "why", "how", "who", "which", "do", "does",
+                  "can", "could", "is", "are", "will", "would", "should"}
+
+
+def looks_like_question(text: str) -> bool:
+    words = text.lower().split()
+    return text.rstrip().endswith("?") or bool(words and words[0] in QUESTION_WORDS)
+
+
 def unrecognised_answer(intent: str | None, entities: list[dict], entity: str, text: str) -> str | None:
-    """The raw text of an answer to a form's question in which NLU found no `entity`.
+    """The raw text of an answer to a form's question in which NLU found no value at all.
 
     Validating it lets the form say what is wrong with it ("12" is not an order number)
-    instead of silently rejecting; questions of other kinds are left to the dialogue.
+    instead of silently rejecting. A message carrying another value (an order number
+    when the e-mail was asked for) is kept for its own slot, not judged as this one, and
+    questions are left to the dialogue, which answers them and asks again.
     """
-    if intent not in ("inform", "nlu_fallback") or any(e.get("entity") == entity for e in entities):
+    if intent not in ("inform", "nlu_fallback") or entities:
+        return None
+    if intent == "nlu_fallback" and looks_like_question(text):
         return None
     return text

@@ -59,9 +59,8 @@ def uss_command(args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     from bot.escalation import evaluate as ev
     from bot.escalation import training as tr
-    from bot.encoder import Encoder
+    from bot.encoder import EmbeddingCache, Encoder
     from bot.escalation.sentiment import DEFAULT_HEAD, SentimentModel, features
-    from bot.kb.embedding import EmbeddingCache
     from bot.settings import get_settings
 
     settings = get_settings()

@@ -24,9 +24,10 @@ class Turn:
     sentiment: SentimentScore
     intent: str | None = None
     fallback: bool = False
-    # The form question still open after this message ("order_form.order_id"): the same
-    # one turn after turn means the customer's answers keep being rejected.
+    # The form question still open after this message ("order_form.order_id"), and whether
+    # the form rejected this message as its answer (a question the bot answered is not).
     form_question: str | None = None
+    form_rejected: bool = False
 
 
 @dataclass(frozen=True)
@@ -100,8 +101,8 @@ class EscalationPolicy:
                 and tail[0] not in rules.get("loop_ignores", ())):
             reasons.append(Reason("loop", f"asked '{tail[0]}' {repeats} times in a row"))
         rejected = 0
-        for previous, turn in zip(reversed(turns[:-1]), reversed(turns)):
-            if turn.form_question is None or turn.form_question != previous.form_question:
+        for turn in reversed(turns):
+            if not turn.form_rejected or turn.form_question != turns[-1].form_question:
                 break
             rejected += 1
         if rejected >= rules.get("form_retries", rejected + 1):

@@ -38,6 +38,42 @@ def test_a_visitor_verifies_with_email_and_order_number_then_sees_the_order(stac
     assert "Saved on your account" in visitor.says("which cards do i have saved on my account")
 
 
+def test_an_order_number_given_when_the_e_mail_was_asked_for_is_kept(stack):
+    visitor = Customer(stack.desk_url)
+    assert "check it's you" in visitor.says("I'd like to know where my package is")
+    asked = visitor.says("it's 10482")
+    assert "doesn't look like" not in asked
+    assert "#10482" in asked and "e-mail address on your account" in asked
+    answer = visitor.says("maya.chen@example.com")
+    assert "Thanks, Maya, you're verified." in answer and "Order #10482" in answer
+
+
+def test_e_mail_and_order_number_in_one_message_verify_at_once(stack):
+    visitor = Customer(stack.desk_url)
+    visitor.says("where is my order?")
+    answer = visitor.says("maya.chen@example.com, order 10482")
+    assert "you're verified" in answer and "Order #10482" in answer
+
+
+def test_an_order_number_in_the_request_is_not_asked_for_again(stack):
+    visitor = Customer(stack.desk_url)
+    asked = visitor.says("where is order 10482")
+    assert "#10482" in asked and "e-mail address on your account" in asked
+    answer = visitor.says("maya.chen@example.com")
+    assert "you're verified" in answer and "Order #10482" in answer
+
+
+def test_questions_answered_mid_form_are_not_failed_answers(stack):
+    visitor = Customer(stack.desk_url)
+    visitor.says("I'd like to know where my package is")
+    for question in ("what's your return policy for sale items?", "do you ship to Canada?",
+                     "can I pay with Klarna?"):
+        reply = visitor.says(question)
+        assert "e-mail address on your account" in reply and "member of our team" not in reply
+    assert "number of one of your orders" in visitor.says("maya.chen@example.com")
+    assert "Order #10482" in visitor.says("#10482")
+
+
 def test_failed_verification_is_limited_to_three_attempts(stack):
     visitor = Customer(stack.desk_url)
     visitor.says("i want to cancel my order")

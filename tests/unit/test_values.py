@@ -38,3 +38,14 @@ def test_recognised_answers_and_other_questions_are_left_alone():
 
 def test_an_unclassifiable_answer_is_also_validated():
     assert unrecognised_answer("nlu_fallback", [], "email", "jane at example") == "jane at example"
+
+
+def test_a_value_for_another_question_is_not_judged_as_this_one():
+    # Asked for the e-mail, the customer gave the order number: it is kept, not an error.
+    assert unrecognised_answer("inform", [{"entity": "order_id"}], "email", "it's 10482") is None
+    assert unrecognised_answer("inform", [{"entity": "email"}], "order_id", "jane@example.com") is None
+
+
+def test_an_unclassified_question_mid_form_is_not_an_answer():
+    assert unrecognised_answer("nlu_fallback", [], "email", "what's your return policy for sale items?") is None
+    assert unrecognised_answer("nlu_fallback", [], "email", "do you ship to canada") is None

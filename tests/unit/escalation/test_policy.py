@@ -68,10 +68,20 @@ def test_sensitive_topics_are_named():
 
 def test_a_form_that_keeps_rejecting_answers_escalates():
     def answer(text):
-        return Turn(text, CALM, "inform", form_question="order_form.order_id")
+        return Turn(text, CALM, "inform", form_question="order_form.order_id", form_rejected=True)
 
     asked = Turn("where is my order", CALM, "track_order", form_question="order_form.order_id")
     assert not policy.decide([asked, answer("not sure, maybe 12"), answer("the blue one")]).escalate
     assert codes([asked, answer("not sure, maybe 12"), answer("the blue one"), answer("umm 5")]) == ["form_failing"]
     moved_on = Turn("it's #10482", CALM, "inform", form_question=None)
     assert not policy.decide([asked, answer("12"), answer("blue"), moved_on]).escalate
+
+
+def test_questions_the_bot_answered_mid_form_are_not_rejected_answers():
+    asked = Turn("where is my package", CALM, "track_order", form_question="order_form.email")
+    question = Turn("what's your return policy for sale items?", CALM, "check_refund_policy",
+                    form_question="order_form.email")
+    another = Turn("do you ship to canada?", CALM, "delivery_options", form_question="order_form.email")
+    rejected = Turn("it's 10482x", CALM, "inform", form_question="order_form.email", form_rejected=True)
+    assert not policy.decide([asked, question, another, rejected]).escalate
+    assert not policy.decide([asked, rejected, question, rejected, another, rejected]).escalate

@@ -27,6 +27,16 @@ def test_the_analysis_keeps_sentiment_intent_entities_and_the_open_question():
     assert analysis_of(ANGRY, {}, Mode.human) == {"mode": "human", "sentiment": analysis["sentiment"]}
 
 
+def test_an_answer_the_form_rejected_is_marked_and_reaches_the_policy():
+    rejected = [{"text": "That doesn't look like an e-mail address, could you check it?"},
+                {"custom": {"rejected_answer": "email"}}]
+    assert analysis_of(ANGRY, TRACKER, Mode.bot, rejected)["form_rejected"] is True
+    assert "form_rejected" not in analysis_of(ANGRY, TRACKER, Mode.bot, [{"text": "Our return policy ..."}])
+    marked = Message(conversation_id="c", sender=Sender.customer, text="maya at example", created_at=T0,
+                     analysis=analysis_of(ANGRY, TRACKER, Mode.bot, rejected))
+    assert policy_turns([marked], None)[0].form_rejected
+
+
 def message(text, minutes, mode=Mode.bot, sender=Sender.customer):
     return Message(conversation_id="c", sender=sender, text=text, created_at=T0 + timedelta(minutes=minutes),
                    analysis=analysis_of(ANGRY, TRACKER, mode) if sender == Sender.customer else None)

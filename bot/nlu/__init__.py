@@ -1,0 +1,1 @@
+"""Intent recognition logic that Rasa's custom NLU components (components/) wrap."""
