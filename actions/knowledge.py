@@ -11,7 +11,9 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.common import say
 from bot.db import make_engine, make_session_factory
+from bot.dialogue.clarify import clarification
 from bot.dialogue.replies import feedback_reply, knowledge_replies
 from bot.kb.answering import answer_question
 from bot.kb.base import KnowledgeBase, knowledge_base_from_settings
@@ -42,18 +44,23 @@ class ActionAnswerFromKnowledgeBase(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         question = tracker.latest_message.get("text") or ""
+        in_form = bool(tracker.active_loop.get("name"))
+        ask = None if in_form else clarification(tracker.get_intent_of_latest_message(),
+                                                 tracker.latest_message.get("intent_ranking") or [])
+        if ask is not None:
+            say(dispatcher, ask)
+            return []
         settings = get_settings()
         recognised = tracker.get_intent_of_latest_message() != "nlu_fallback"
         threshold = settings.kb_intent_threshold if recognised else settings.kb_answer_threshold
         answer = answer_question(knowledge_base(), question, threshold)
-        in_form = bool(tracker.active_loop.get("name"))
         best = answer.best if answer.confident else None
         question_id = feedback_log().record_question(
             tracker.sender_id, question, answer.confident,
             best.passage.article_id if best else None, best.passage.id if best else None,
             answer.best.score if answer.best else None)
         for reply in knowledge_replies(answer, ask_feedback=answer.confident and not in_form):
-            dispatcher.utter_message(text=reply.text, buttons=reply.buttons or None)
+            say(dispatcher, reply)
         return [SlotSet("kb_question_id", question_id if answer.confident and not in_form else None)]
 
 
@@ -69,8 +76,7 @@ class ActionKnowledgeBaseFeedback(Action):
         if question_id is not None:
             helpful = tracker.get_intent_of_latest_message() == "affirm"
             feedback_log().record_helpful(int(question_id), tracker.sender_id, helpful)
-        reply = feedback_reply(helpful)
-        dispatcher.utter_message(text=reply.text, buttons=reply.buttons or None)
+        say(dispatcher, feedback_reply(helpful))
         return [SlotSet("kb_question_id", None)]
 
 

@@ -32,8 +32,14 @@ def is_rasa_training_file(path: Path) -> bool:
     return isinstance(content, dict) and bool(RASA_DATA_KEYS & content.keys())
 
 
+# The code of the custom NLU components decides what a trained model holds, too.
+NLU_CODE = ["components/*.py", "bot/nlu/*.py", "bot/encoder.py"]
+
+
 def training_inputs(root: Path = ROOT) -> list[Path]:
-    files = [root / "config.yml", root / "domain.yml", root / "requirements" / "rasa-lock.txt"]
+    files = [root / "config.yml", root / "domain.yml", root / "requirements" / "rasa-lock.txt",
+             root / "requirements" / "rasa-encoder.txt"]
+    files += sorted(p for pattern in NLU_CODE for p in root.glob(pattern))
     files += sorted(p for p in (root / "data").rglob("*")
                     if p.suffix in (".yml", ".yaml") and is_rasa_training_file(p))
     return files

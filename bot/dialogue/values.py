@@ -31,6 +31,9 @@ def parse_email(value: object) -> str | None:
     return text if EMAIL_RE.match(text) else None
 
 
+# Intents a garbled answer gets: a form that asked for a number reads "maybe 12" as an
+# answer to check, even where NLU took it for small talk.
+ANSWER_INTENTS = ("inform", "nlu_fallback", "out_of_scope")
 QUESTION_WORDS = {"what", "whats", "what's", "where", "when", "why", "how", "who", "which", "do", "does",
                   "can", "could", "is", "are", "will", "would", "should"}
 
@@ -48,8 +51,8 @@ def unrecognised_answer(intent: str | None, entities: list[dict], entity: str, t
     when the e-mail was asked for) is kept for its own slot, not judged as this one, and
     questions are left to the dialogue, which answers them and asks again.
     """
-    if intent not in ("inform", "nlu_fallback") or entities:
+    if intent not in ANSWER_INTENTS or entities:
         return None
-    if intent == "nlu_fallback" and looks_like_question(text):
+    if intent != "inform" and looks_like_question(text):
         return None
     return text

@@ -11,6 +11,10 @@ def copy_project(tmp_path):
         shutil.copy(ROOT / name, tmp_path / name)
     shutil.copytree(ROOT / "data", tmp_path / "data")
     shutil.copytree(ROOT / "requirements", tmp_path / "requirements")
+    shutil.copytree(ROOT / "components", tmp_path / "components")
+    (tmp_path / "bot").mkdir()
+    shutil.copytree(ROOT / "bot" / "nlu", tmp_path / "bot" / "nlu")
+    shutil.copy(ROOT / "bot" / "encoder.py", tmp_path / "bot" / "encoder.py")
     return tmp_path
 
 
@@ -28,7 +32,15 @@ def test_fingerprint_is_stable_and_tracks_training_data(tmp_path):
 def test_fingerprint_tracks_the_pipeline(tmp_path):
     project = copy_project(tmp_path)
     before = fingerprint(project)
-    (project / "config.yml").write_text((project / "config.yml").read_text().replace("200", "300"))
+    (project / "config.yml").write_text((project / "config.yml").read_text().replace("threshold: 0.3", "threshold: 0.4"))
+    assert fingerprint(project) != before
+
+
+def test_fingerprint_tracks_the_custom_nlu_components(tmp_path):
+    project = copy_project(tmp_path)
+    before = fingerprint(project)
+    head = project / "bot" / "nlu" / "head.py"
+    head.write_text(head.read_text().replace("C: float = 10.0", "C: float = 5.0"))
     assert fingerprint(project) != before
 
 

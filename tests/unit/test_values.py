@@ -49,3 +49,8 @@ def test_a_value_for_another_question_is_not_judged_as_this_one():
 def test_an_unclassified_question_mid_form_is_not_an_answer():
     assert unrecognised_answer("nlu_fallback", [], "email", "what's your return policy for sale items?") is None
     assert unrecognised_answer("nlu_fallback", [], "email", "do you ship to canada") is None
+
+
+def test_a_garbled_answer_read_as_small_talk_is_still_checked_but_a_question_is_not():
+    assert unrecognised_answer("out_of_scope", [], "order_id", "not sure, maybe 12") == "not sure, maybe 12"
+    assert unrecognised_answer("out_of_scope", [], "order_id", "what's the weather like?") is None
