@@ -3,7 +3,7 @@ each test message one at a time (bench/nlu_predict.py, in the Rasa env).
 
 For each pipeline (config.yml's, and candidates in bench/nlu_pipelines/):
 - 5-fold cross-validation of data/nlu, with the answer/decline trade per confidence bar;
-- the held-out set tests/nlu_heldout.yml (written apart from data/nlu, never tuned on);
+- the held-out sets tests/nlu_heldout*.yml (written apart from data/nlu, never tuned on);
 - BANKING77 (a fixed stratified 20% of train.csv), CLINC150 (train -> val, out-of-scope
   recall), HWU64 (train -> valid), each when its path is given;
 - the whole `rasa train` from scratch (empty caches) and parse latency, for config.yml.
@@ -158,7 +158,7 @@ def confusions(labels: list[str], texts: list[str], rows: list[dict[str, Any]]) 
     return sorted(errors, key=lambda e: (e["label"], e["predicted"]))
 
 
-def own_data(config: Path, work: Path, folds: int, heldout: Path) -> dict[str, Any]:
+def own_data(config: Path, work: Path, folds: int, heldout: list[Path]) -> dict[str, Any]:
     nlu_files = sorted((ROOT / "data" / "nlu").glob("*.yml"))
     regex = ROOT / "data" / "regex.yml"
     examples = read_rasa_nlu(nlu_files)
@@ -177,14 +177,17 @@ def own_data(config: Path, work: Path, folds: int, heldout: Path) -> dict[str, A
     cross_validation = {**scores(labels_all, rows_all), "folds": folds,
                         "answer_decline": answer_decline(labels_all, rows_all)}
     model, train_s = train_nlu(config, [*nlu_files, regex], work, "full")
-    held = read_rasa_nlu([heldout])
-    held_texts, held_labels = [plain(t) for t, _ in held], [y for _, y in held]
-    rows = predict(model, held_texts, work)
-    latencies = [r["ms"] for r in rows]
+    sets, latencies = {}, []
+    for path in heldout:
+        held = read_rasa_nlu([path])
+        held_texts, held_labels = [plain(t) for t, _ in held], [y for _, y in held]
+        rows = predict(model, held_texts, work)
+        latencies += [r["ms"] for r in rows]
+        sets[path.stem] = {**scores(held_labels, rows), "answer_decline": answer_decline(held_labels, rows),
+                           "errors": confusions(held_labels, held_texts, rows)}
     return {"train_examples": len(examples), "nlu_train_seconds": round(train_s, 1),
-            "cross_validation": cross_validation,
-            "heldout": {**scores(held_labels, rows), "answer_decline": answer_decline(held_labels, rows),
-                        "errors": confusions(held_labels, held_texts, rows)},
+            "cross_validation": {**cross_validation, "errors": confusions(labels_all, texts_all, rows_all)},
+            "heldout": sets,
             "parse_ms": {"median": round(statistics.median(latencies), 2),
                          "p95": round(percentile(latencies, 0.95), 2), "n": len(latencies)}}
 
@@ -259,7 +262,8 @@ def report(results: dict[str, Any]) -> str:
         own = r.get("own", {})
         clinc = r.get("clinc150")
         clinc_cell = f"{clinc['in_scope_accuracy']:.3f} / {clinc['oos_recall']:.3f}" if clinc else "-"
-        lines.append(f"| {name} | {_cell(own.get('cross_validation'))} | {_cell(own.get('heldout'))} | "
+        held = " / ".join(_cell(h) for h in own.get("heldout", {}).values()) or "-"
+        lines.append(f"| {name} | {_cell(own.get('cross_validation'))} | {held} | "
                      f"{_cell(r.get('banking77'))} | {clinc_cell} | {_cell(r.get('hwu64'))} | "
                      f"{own.get('nlu_train_seconds', '-')} |")
     if "full_train_seconds" in results:
@@ -268,15 +272,21 @@ def report(results: dict[str, Any]) -> str:
     if chosen:
         lines.append(f"Parse latency (held-out messages, one at a time): median {chosen['parse_ms']['median']} ms, "
                      f"p95 {chosen['parse_ms']['p95']} ms.")
-        lines += ["", "Answer or decline by confidence bar (config.yml's pipeline):", "",
+        lines += ["", "Answer or decline by confidence bar (config.yml's pipeline; held-out sets pooled):", "",
                   "| bar | CV answered | CV accuracy answered | held-out answered | held-out accuracy answered |",
                   "|---:|---:|---:|---:|---:|"]
-        for cv, held in zip(chosen["cross_validation"]["answer_decline"], chosen["heldout"]["answer_decline"]):
+        held_sets = list(chosen["heldout"].values())
+        for i, cv in enumerate(chosen["cross_validation"]["answer_decline"]):
+            n = sum(h["n"] for h in held_sets)
+            answered = sum(h["answer_decline"][i]["answered"] * h["n"] for h in held_sets)
+            right = sum(h["answer_decline"][i]["right_overall"] * h["n"] for h in held_sets)
             lines.append(f"| {cv['bar']} | {cv['answered']:.3f} | {cv['accuracy_answered']:.3f} | "
-                         f"{held['answered']:.3f} | {held['accuracy_answered']:.3f} |")
-        pairs = Counter((e["label"], e["predicted"]) for e in chosen["heldout"]["errors"])
-        lines += ["", "Held-out errors, most common (label -> predicted):", ""]
-        lines += [f"- {label} -> {predicted}: {n}" for (label, predicted), n in pairs.most_common(12)]
+                         f"{answered / n:.3f} | {right / answered if answered else 0:.3f} |")
+        for title, errors in [("Cross-validation", chosen["cross_validation"]["errors"]),
+                              *((f"Held-out set {k}", h["errors"]) for k, h in chosen["heldout"].items())]:
+            pairs = Counter((e["label"], e["predicted"]) for e in errors)
+            lines += ["", f"{title}: errors, most common (label -> predicted):", ""]
+            lines += [f"- {label} -> {predicted}: {n}" for (label, predicted), n in pairs.most_common(12)]
     return "\n".join(lines) + "\n"
 
 
@@ -285,7 +295,7 @@ def main() -> None:
     parser.add_argument("--configs", nargs="*", default=["config", "logreg"],
                         help="'config' is config.yml; others are bench/nlu_pipelines/NAME.yml")
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--heldout", type=Path, default=ROOT / "tests" / "nlu_heldout.yml")
+    parser.add_argument("--heldout", type=Path, nargs="+", default=sorted((ROOT / "tests").glob("nlu_heldout*.yml")))
     parser.add_argument("--banking77", type=Path)
     parser.add_argument("--clinc150", type=Path)
     parser.add_argument("--hwu64", type=Path)
@@ -299,7 +309,7 @@ def main() -> None:
             source = ROOT / "config.yml" if name == "config" else CANDIDATES / f"{name}.yml"
             config = pipeline_config(source, work, work / f"vectors-{name}.npz")
             r: dict[str, Any] = {}
-            print(f"[{name}] own data: {args.folds}-fold cross-validation and the held-out set", flush=True)
+            print(f"[{name}] own data: {args.folds}-fold cross-validation and the held-out sets", flush=True)
             r["own"] = own_data(config, work, args.folds, args.heldout)
             for dataset, run in (("banking77", banking77), ("clinc150", clinc150), ("hwu64", hwu64)):
                 path = getattr(args, dataset)
