@@ -303,11 +303,13 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "reports" / "nlu")
     args = parser.parse_args()
     results: dict[str, Any] = {"pipelines": {}}
+    args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
         for name in args.configs:
+            work = Path(tmp) / name
+            work.mkdir()
             source = ROOT / "config.yml" if name == "config" else CANDIDATES / f"{name}.yml"
-            config = pipeline_config(source, work, work / f"vectors-{name}.npz")
+            config = pipeline_config(source, work, work / "vectors.npz")
             r: dict[str, Any] = {}
             print(f"[{name}] own data: {args.folds}-fold cross-validation and the held-out sets", flush=True)
             r["own"] = own_data(config, work, args.folds, args.heldout)
@@ -318,10 +320,10 @@ def main() -> None:
                     r[dataset] = run(config, work, path)
                     print(f"[{name}] {dataset}: {json.dumps({k: v for k, v in r[dataset].items() if k != 'note'})}", flush=True)
             results["pipelines"][name] = r
+            (args.out / "results.json").write_text(json.dumps(results, indent=2))
         if not args.skip_full_train:
             print("[config] whole `rasa train` from scratch ...", flush=True)
-            results["full_train_seconds"] = full_training(work)
-    args.out.mkdir(parents=True, exist_ok=True)
+            results["full_train_seconds"] = full_training(Path(tmp))
     (args.out / "results.json").write_text(json.dumps(results, indent=2))
     table = report(results)
     (args.out / "results.md").write_text(table)

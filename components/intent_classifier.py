@@ -82,9 +82,12 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             return cls.create(config, model_storage, resource, execution_context)
 
     def process(self, messages: List[Message]) -> List[Message]:
-        if self.head.coef is None:
-            return messages
         with_text = [m for m in messages if m.get(TEXT)]
+        if self.head.coef is None:  # trained without intent examples: no intent, as Rasa's own do
+            for message in with_text:
+                message.set(INTENT, {"name": None, "confidence": 0.0}, add_to_output=True)
+                message.set("intent_ranking", [], add_to_output=True)
+            return messages
         if not with_text:
             return messages
         probabilities = self.head.predict_proba(*self._features(with_text))
