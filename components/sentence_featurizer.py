@@ -50,7 +50,9 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext) -> SentenceEncoderFeaturizer:
-        return cls(execution_context.node_name, config)
+        featurizer = cls(execution_context.node_name, config)
+        featurizer._encoder()  # load the weights with the model, not on the first message
+        return featurizer
 
     @classmethod
     def validate_config(cls, config: Dict[Text, Any]) -> None:
@@ -63,7 +65,9 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
     def _set_threads(self, threads: int) -> None:
         import torch
 
-        torch.set_num_threads(threads)
+        # Setting it costs milliseconds even when unchanged: only on a change.
+        if torch.get_num_threads() != threads:
+            torch.set_num_threads(threads)
 
     def _add(self, messages: List[Message], vectors: np.ndarray) -> None:
         for message, vector in zip(messages, vectors):
