@@ -218,7 +218,7 @@ class ActionAskEmail(Action):
         if tracker.active_loop.get("name") == "email_form":
             dispatcher.utter_message(text="What's the e-mail address on your account?")
         else:
-            say(dispatcher, Reply(ask_email_to_verify(parse_order_id(tracker.get_slot("order_id")))))
+            dispatcher.utter_message(text=ask_email_to_verify(parse_order_id(tracker.get_slot("order_id"))))
         return []
 
 

@@ -15,15 +15,14 @@ from __future__ import annotations
 import argparse
 import csv
 import random
-import re
 import statistics
 import time
 import uuid
 from pathlib import Path
 
 import httpx
-import yaml
 
+from bench.nlu_data import plain, read_rasa_nlu
 from bench.stack import running_stack
 from bench.timing import summary_ms, write_latency_report
 from bot.launcher import ROOT
@@ -33,11 +32,7 @@ TURNS_PER_CONVERSATION = 10
 
 def load_messages(path: Path | None, n: int, seed: int) -> list[str]:
     if path is None:
-        texts = []
-        for nlu_file in sorted((ROOT / "data" / "nlu").glob("*.yml")):
-            for block in yaml.safe_load(nlu_file.read_text())["nlu"]:
-                texts += [re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", line[2:].strip())
-                          for line in block["examples"].splitlines() if line.strip()]
+        texts = [plain(text) for text, _ in read_rasa_nlu(sorted((ROOT / "data" / "nlu").glob("*.yml")))]
     elif path.suffix == ".csv":
         with path.open(newline="") as f:
             texts = [row["text"] for row in csv.DictReader(f)]

@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import random
-import re
 import shutil
 import statistics
 import subprocess
@@ -33,6 +32,7 @@ from typing import Any
 import yaml
 from sklearn.metrics import f1_score
 
+from bench.nlu_data import Example, plain, read_rasa_nlu, write_rasa_nlu
 from bench.timing import percentile
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,33 +41,6 @@ CANDIDATES = ROOT / "bench" / "nlu_pipelines"
 FALLBACK = "nlu_fallback"
 OOS = "oos"
 BARS = (0.2, 0.3, 0.4, 0.5, 0.6)
-
-Example = tuple[str, str]  # (text as written in Rasa YAML, with entity annotations; intent)
-
-
-def plain(text: str) -> str:
-    return re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
-
-
-def read_rasa_nlu(paths: list[Path]) -> list[Example]:
-    examples = []
-    for path in paths:
-        for block in (yaml.safe_load(path.read_text()) or {}).get("nlu") or []:
-            if "intent" in block:
-                examples += [(line[2:].strip(), block["intent"])
-                             for line in block["examples"].splitlines() if line.startswith("- ")]
-    return examples
-
-
-def write_rasa_nlu(examples: list[Example], path: Path) -> None:
-    by_intent: dict[str, list[str]] = defaultdict(list)
-    for text, intent in examples:
-        by_intent[intent].append(" ".join(text.split()))
-    lines = ['version: "3.1"', "nlu:"]
-    for intent, texts in by_intent.items():
-        lines += [f"- intent: {intent}", "  examples: |", *(f"    - {t}" for t in texts)]
-    path.write_text("\n".join(lines) + "\n")
-
 
 def stratified_folds(examples: list[Example], k: int, seed: int = 0) -> list[list[int]]:
     by_intent: dict[str, list[int]] = defaultdict(list)

@@ -12,9 +12,14 @@ from bot.escalation.sentiment import SentimentScore
 FALLBACK_INTENT = "nlu_fallback"
 
 
-def form_rejected(replies: list[dict[str, Any]]) -> bool:
-    """A form's validation turned the message down as its answer this turn (actions mark it)."""
-    return any(isinstance(r.get("custom"), dict) and "rejected_answer" in r["custom"] for r in replies)
+def reply_marker(replies: list[dict[str, Any]], key: str) -> Any:
+    """The value an action attached to one of this turn's replies (`json_message`), if any:
+    `handoff`, `verified_customer`, `rejected_answer`."""
+    for reply in replies:
+        custom = reply.get("custom")
+        if isinstance(custom, dict) and key in custom:
+            return custom[key]
+    return None
 
 
 def analysis_of(score: SentimentScore | None, tracker_state: dict[str, Any], mode: Mode,
@@ -37,7 +42,7 @@ def analysis_of(score: SentimentScore | None, tracker_state: dict[str, Any], mod
     asking = (tracker_state.get("slots") or {}).get("requested_slot")
     if form and asking:
         analysis["form_question"] = f"{form}.{asking}"
-    if form_rejected(replies):
+    if reply_marker(replies, "rejected_answer") is not None:
         analysis["form_rejected"] = True
     return analysis
 

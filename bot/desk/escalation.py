@@ -16,7 +16,7 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from bot.desk import notices
-from bot.desk.analysis import analysis_of, policy_turns
+from bot.desk.analysis import analysis_of, policy_turns, reply_marker
 from bot.desk.conversations import ConversationStore
 from bot.desk.handoffs import HandoffStore
 from bot.desk.live import LiveHub
@@ -35,7 +35,7 @@ RATING = re.compile(r"^\s*([1-5])\s*(?:/\s*5|stars?|out of 5)?\s*[.!]?\s*$", re.
 
 def handoff_requested(replies: list[dict[str, Any]]) -> bool:
     """Rasa's action_handoff ran this turn (the customer asked for a person)."""
-    return any(isinstance(r.get("custom"), dict) and "handoff" in r["custom"] for r in replies)
+    return reply_marker(replies, "handoff") is not None
 
 
 def priority_points(decision: Decision, tier: str, points: dict[str, float]) -> float:

@@ -8,6 +8,7 @@ from weakref import WeakValueDictionary
 
 from starlette.concurrency import run_in_threadpool
 
+from bot.desk.analysis import reply_marker
 from bot.desk.conversations import ConversationStore
 from bot.desk.escalation import Escalator
 from bot.desk.models import Conversation, Message, Mode
@@ -42,11 +43,8 @@ def check_text(text: str, max_chars: int) -> str:
 
 def verified_in_chat(replies: list[dict]) -> str | None:
     """The customer id an action verified in this turn (e-mail plus order number), if any."""
-    for reply in replies:
-        custom = reply.get("custom")
-        if isinstance(custom, dict) and isinstance(custom.get("verified_customer"), str):
-            return custom["verified_customer"]
-    return None
+    customer_id = reply_marker(replies, "verified_customer")
+    return customer_id if isinstance(customer_id, str) else None
 
 
 class MessageRouter:
