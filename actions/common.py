@@ -36,8 +36,9 @@ def customer_id_of(tracker: Tracker) -> str | None:
     return tracker.get_slot("verified_customer_id")
 
 
-def say(dispatcher: CollectingDispatcher, reply: Reply) -> None:
-    dispatcher.utter_message(text=reply.text, buttons=reply.buttons or None)
+def say(dispatcher: CollectingDispatcher, reply: Reply, marker: dict | None = None) -> None:
+    """`marker` rides along as the reply's custom payload, for the desk (reply_marker)."""
+    dispatcher.utter_message(text=reply.text, buttons=reply.buttons or None, json_message=marker)
 
 
 def reject(dispatcher: CollectingDispatcher, text: str, slot: str) -> None:

@@ -59,8 +59,9 @@ class ActionAnswerFromKnowledgeBase(Action):
             tracker.sender_id, question, answer.confident,
             best.passage.article_id if best else None, best.passage.id if best else None,
             answer.best.score if answer.best else None)
-        for reply in knowledge_replies(answer, ask_feedback=answer.confident and not in_form):
-            say(dispatcher, reply)
+        marker = {"kb_answer": {"question_id": question_id, "answered": answer.confident}}
+        for i, reply in enumerate(knowledge_replies(answer, ask_feedback=answer.confident and not in_form)):
+            say(dispatcher, reply, marker if i == 0 else None)
         return [SlotSet("kb_question_id", question_id if answer.confident and not in_form else None)]
 
 
@@ -76,7 +77,8 @@ class ActionKnowledgeBaseFeedback(Action):
         if question_id is not None:
             helpful = tracker.get_intent_of_latest_message() == "affirm"
             feedback_log().record_helpful(int(question_id), tracker.sender_id, helpful)
-        say(dispatcher, feedback_reply(helpful))
+        marker = {"kb_feedback": {"question_id": int(question_id), "helpful": helpful}} if helpful is not None else None
+        say(dispatcher, feedback_reply(helpful), marker)
         return [SlotSet("kb_question_id", None)]
 
 

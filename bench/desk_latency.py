@@ -22,7 +22,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.nlu_data import plain, read_rasa_nlu
+from bot.nlu.data import plain, read_rasa_nlu
 from bench.stack import running_stack
 from bench.timing import summary_ms, write_latency_report
 from bot.launcher import ROOT

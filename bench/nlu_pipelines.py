@@ -32,7 +32,7 @@ from typing import Any
 import yaml
 from sklearn.metrics import f1_score
 
-from bench.nlu_data import Example, plain, read_rasa_nlu, write_rasa_nlu
+from bot.nlu.data import Example, plain, read_rasa_nlu, write_rasa_nlu
 from bench.timing import percentile
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -24,9 +24,10 @@ from bot.console.accounts import AccountStore, seed_demo_accounts
 from bot.db import make_engine, make_session_factory
 from bot.desk.migrate import upgrade_database
 from bot.profiles.seed import seed
+from bot.serving import (LOOPBACK, ServerInfo, ServingRecord, alive, rasa_command, read_record,
+                         stop_pid, write_record)
 
 ROOT = Path(__file__).resolve().parents[1]
-LOOPBACK = "127.0.0.1"
 
 
 class StackFailed(RuntimeError):
@@ -59,9 +60,12 @@ def free_port() -> int:
 class Stack:
     @classmethod
     def isolated(cls, model: Path, workdir: Path) -> Stack:
-        """A stack on free ports whose databases, logs and copy of the knowledge base live in
-        `workdir` (tests, benchmarks); embeddings still come from the shared cache."""
+        """A stack on free ports whose databases, logs and copies of the knowledge base and
+        the Rasa project (what the studio edits) live in `workdir` (tests, benchmarks);
+        embeddings and trained models still come from the shared caches."""
         shutil.copytree(ROOT / "knowledge_base", workdir / "knowledge_base")
+        project = workdir / "project"
+        copy_project(project)
         ports = Ports(rasa=free_port(), actions=free_port(), desk=free_port())
         endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text())
         endpoints["action_endpoint"]["url"] = f"http://{LOOPBACK}:{ports.actions}/webhook"
@@ -69,17 +73,21 @@ class Stack:
         endpoints_path = workdir / "endpoints.yml"
         endpoints_path.write_text(yaml.safe_dump(endpoints))
         return cls(model, ports, endpoints_path, workdir / "logs",
-                   database_url=f"sqlite:///{workdir / 'desk.db'}",
+                   database_url=f"sqlite:///{workdir / 'desk.db'}", run_dir=workdir / "run",
                    env={"ASSISTANT_KB_FOLDER": str(workdir / "knowledge_base"),
+                        "ASSISTANT_PROJECT_DIR": str(project),
                         "ASSISTANT_KB_INDEX_DIR": str(ROOT / "var" / "kb-index"),
                         "ASSISTANT_IDENTITY_SECRET": secrets.token_hex(32),
                         "ASSISTANT_SESSION_SECRET": secrets.token_hex(32),
                         "ASSISTANT_DEMO_STORE": "true"})
 
     def __init__(self, model: Path, ports: Ports, endpoints: Path, log_dir: Path,
-                 database_url: str, env: dict[str, str] | None = None) -> None:
+                 database_url: str, env: dict[str, str] | None = None,
+                 run_dir: Path = ROOT / "var" / "run") -> None:
         self.ports = ports
         self.log_dir = log_dir
+        self.run_dir = run_dir
+        self.model = model
         self.database_url = database_url
         self.env = env or {}
         # Rasa's HTTP API is on for the desk (trackers), behind a token only the desk knows.
@@ -91,18 +99,15 @@ class Stack:
                     [sys.executable, "-m", "bot.action_server", "--host", LOOPBACK,
                      "--port", str(ports.actions)],
                     f"http://{LOOPBACK}:{ports.actions}/health", base_env),
-            Service("rasa",
-                    [str(ROOT / ".venv-rasa" / "bin" / "rasa"), "run", "-i", LOOPBACK,
-                     "-p", str(ports.rasa), "--model", str(model), "--endpoints", str(endpoints),
-                     "--credentials", str(ROOT / "credentials.yml"),
-                     "--enable-api", "--auth-token", self.rasa_token],
-                    f"http://{LOOPBACK}:{ports.rasa}/", base_env),
+            Service("rasa", rasa_command(model, ports.rasa, endpoints, self.rasa_token),
+                    f"http://{LOOPBACK}:{ports.rasa}/", {**base_env, "PYTHONPATH": str(ROOT)}),
             Service("desk",
                     [sys.executable, "-m", "uvicorn", "--factory", "bot.desk.app:app_factory",
                      "--host", LOOPBACK, "--port", str(ports.desk), "--log-level", "warning"],
                     f"http://{LOOPBACK}:{ports.desk}/health",
                     {**base_env, "ASSISTANT_RASA_URL": f"http://{LOOPBACK}:{ports.rasa}",
-                     "ASSISTANT_RASA_TOKEN": self.rasa_token}),
+                     "ASSISTANT_RASA_TOKEN": self.rasa_token, "ASSISTANT_RUN_DIR": str(run_dir),
+                     "ASSISTANT_RASA_ENDPOINTS": str(endpoints)}),
         ]
 
     @property
@@ -111,7 +116,9 @@ class Stack:
 
     @property
     def rasa_url(self) -> str:
-        return f"http://{LOOPBACK}:{self.ports.rasa}"
+        """The Rasa server that answers customers now (the studio may have swapped it)."""
+        record = read_record(self.run_dir)
+        return record.active.url if record else f"http://{LOOPBACK}:{self.ports.rasa}"
 
     def start(self, seed_demo: bool = True) -> None:
         """Migrate the shared database (and add the demo customers and console accounts once), then start the
@@ -132,6 +139,9 @@ class Stack:
                 service.command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                 env={**os.environ, **service.env}, start_new_session=True)
             log.close()
+            if service.name == "rasa":
+                write_record(self.run_dir, ServingRecord(ServerInfo(
+                    f"http://{LOOPBACK}:{self.ports.rasa}", service.process.pid, str(self.model))))
 
     def wait_healthy(self, timeout_s: float = 180.0, progress: bool = False) -> None:
         deadline = time.monotonic() + timeout_s
@@ -153,14 +163,26 @@ class Stack:
                 time.sleep(0.5)
 
     def watch(self, interval_s: float = 1.0) -> None:
-        """Block until a process exits on its own (then raise StackFailed)."""
+        """Block until a process exits on its own (then raise StackFailed); the Rasa server
+        the studio published in place of the first one counts as that one."""
         while True:
             for service in self.services:
-                if service.process and service.process.poll() is not None:
+                if service.process and service.process.poll() is not None and not self._replaced(service):
                     raise StackFailed(f"{service.name} stopped unexpectedly:\n{self._tail(service)}")
             time.sleep(interval_s)
 
+    def _replaced(self, service: Service) -> bool:
+        record = read_record(self.run_dir)
+        return (service.name == "rasa" and record is not None
+                and record.active.pid != service.process.pid and alive(record.active.pid))
+
     def stop(self, grace_s: float = 10.0) -> None:
+        record = read_record(self.run_dir)
+        if record is not None:
+            started = {s.process.pid for s in self.services if s.process}
+            for server in (record.active, record.candidate):
+                if server is not None and server.pid not in started:
+                    stop_pid(server.pid, grace_s)
         for service in reversed(self.services):
             if service.process and service.process.poll() is None:
                 os.killpg(service.process.pid, signal.SIGTERM)
@@ -186,3 +208,17 @@ class Stack:
             return ""
         text = service.log_path.read_text(errors="replace").splitlines()[-lines:]
         return f"--- {service.log_path} ---\n" + "\n".join(text)
+
+
+PROJECT_FILES = ("config.yml", "domain.yml", "credentials.yml", "endpoints.yml")
+
+
+def copy_project(target: Path) -> None:
+    """The Rasa project (what `rasa train` and the studio read and write) in another folder."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in PROJECT_FILES:
+        shutil.copyfile(ROOT / name, target / name)
+    shutil.copytree(ROOT / "data", target / "data")
+    (target / "tests").mkdir(exist_ok=True)
+    for path in (ROOT / "tests").glob("*.yml"):
+        shutil.copyfile(path, target / "tests" / path.name)

@@ -58,6 +58,18 @@ class Settings(BaseSettings):
     kb_threads: int = 2
     # The desk scores each message while Rasa answers it; one thread leaves Rasa a core.
     sentiment_threads: int = Field(1, gt=0)
+    # The studio: the Rasa project it edits and trains, where the serving record and Rasa's
+    # endpoints live, and what goes to the review inbox (docs/studio.md).
+    project_dir: Path = Path(".")
+    run_dir: Path | None = None
+    rasa_endpoints: Path = Path("endpoints.yml")
+    review_min_confidence: float = Field(0.6, ge=0, le=1)
+    review_tie_margin: float = Field(0.1, ge=0, le=1)
+    review_group_similarity: float = Field(0.75, ge=0, le=1)
+    # The candidate must not score lower than the active model by more than this.
+    publish_tolerance: float = Field(0.0, ge=0, le=1)
+    # How long the old Rasa server keeps answering requests in flight after a swap.
+    swap_grace_s: float = Field(5.0, ge=0)
 
     @classmethod
     def settings_customise_sources(

@@ -37,9 +37,13 @@ NLU_CODE = ["components/*.py", "bot/nlu/*.py", "bot/encoder.py"]
 
 
 def training_inputs(root: Path = ROOT) -> list[Path]:
-    files = [root / "config.yml", root / "domain.yml", root / "requirements" / "rasa-lock.txt",
-             root / "requirements" / "rasa-encoder.txt"]
-    files += sorted(p for pattern in NLU_CODE for p in root.glob(pattern))
+    """The project's files (config, domain, data/), the custom components' code and the Rasa
+    environment's pins; a project without code of its own (a copy the studio's tests edit)
+    is trained with this checkout's."""
+    code = root if (root / "components").is_dir() else ROOT
+    files = [root / "config.yml", root / "domain.yml", code / "requirements" / "rasa-lock.txt",
+             code / "requirements" / "rasa-encoder.txt"]
+    files += sorted(p for pattern in NLU_CODE for p in code.glob(pattern))
     files += sorted(p for p in (root / "data").rglob("*")
                     if p.suffix in (".yml", ".yaml") and is_rasa_training_file(p))
     return files
@@ -48,7 +52,8 @@ def training_inputs(root: Path = ROOT) -> list[Path]:
 def fingerprint(root: Path = ROOT) -> str:
     digest = hashlib.sha256()
     for path in training_inputs(root):
-        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+        base = root if path.is_relative_to(root) else ROOT
+        digest.update(str(path.relative_to(base)).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 
 
@@ -79,11 +84,28 @@ def ensure_model(root: Path = ROOT) -> Path:
             cwd=root, check=True, env={**os.environ, "RASA_TELEMETRY_ENABLED": "false",
                                        "TF_CPP_MIN_LOG_LEVEL": "2"})
         print(f"Trained in {time.perf_counter() - started:.0f} s.", flush=True)
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(model, cached)
-        _prune(cached.parent)
+        remember(model, current)
     stamp.write_text(current)
     return model
+
+
+def remember(model: Path, current: str) -> None:
+    """Keep a trained model in the cache under its fingerprint (the studio trains too)."""
+    cached = cache_dir() / f"{current}.tar.gz"
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(model, cached)
+    _prune(cached.parent)
+
+
+def install(model: Path, root: Path, current: str) -> Path:
+    """Make `model` the project's model (what `make run` serves next time), atomically."""
+    target = root / "models" / MODEL.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    shutil.copyfile(model, tmp)
+    tmp.replace(target)
+    target.with_suffix("").with_suffix(".fingerprint").write_text(current)
+    return target
 
 
 def _prune(folder: Path) -> None:

@@ -8,6 +8,7 @@ from bot.db import Base, make_engine
 from bot.desk import models  # noqa: F401  (registers the tables on Base.metadata)
 from bot.kb import feedback  # noqa: F401
 from bot.profiles import models as profile_models  # noqa: F401
+from bot.studio import audit, inbox, releases  # noqa: F401
 from bot.settings import get_settings
 
 config = context.config

@@ -10,7 +10,7 @@ import logging
 import threading
 from dataclasses import dataclass
 
-from bot.kb.base import knowledge_base_from_settings
+from bot.kb.base import KnowledgeBase, knowledge_base_from_settings
 from bot.encoder import Encoder
 from bot.settings import Settings
 
@@ -59,6 +59,10 @@ class Suggester:
         chosen = [unique[article_id] for article_id in dict.fromkeys(h.article_id for h in hits)][:k]
         return [Suggestion(hit.article_id, hit.passage.title, hit.passage.text, hit.passage.url,
                            round(hit.score, 3)) for hit in chosen]
+
+    def knowledge_base(self) -> KnowledgeBase | None:
+        """The loaded base (the studio's "try it"), or None while it is still loading."""
+        return self._kb if self._loaded.wait(LOAD_WAIT_S) else None
 
     def titles(self) -> dict[str, str]:
         return {article_id: article.title for article_id, article in self._kb.articles.items()}

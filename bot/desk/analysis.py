@@ -44,6 +44,9 @@ def analysis_of(score: SentimentScore | None, tracker_state: dict[str, Any], mod
         analysis["form_question"] = f"{form}.{asking}"
     if reply_marker(replies, "rejected_answer") is not None:
         analysis["form_rejected"] = True
+    kb_answer = reply_marker(replies, "kb_answer")
+    if isinstance(kb_answer, dict) and kb_answer.get("question_id") is not None:
+        analysis["kb_question_id"] = kb_answer["question_id"]
     return analysis
 
 

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
 
 from bot.console.accounts import AccountStore
-from bot.console.auth import SESSION_COOKIE
+from bot.console.auth import SESSION_COOKIE, guards
 from bot.console.routes import ConsoleDeps, add_console_routes
 from bot.console.suggestions import Suggester
 from bot.db import make_engine, make_session_factory
@@ -28,6 +28,7 @@ from bot.desk.messaging import BotUnavailable, InvalidMessage, MessageRouter
 from bot.desk.migrate import upgrade_database
 from bot.desk.models import Conversation
 from bot.desk.rasa_client import RasaClient
+from bot.desk.review import ReviewRecorder
 from bot.escalation.policy import EscalationPolicy
 from bot.escalation.sentiment import SentimentModel, default_sentiment_model
 from bot.kb.feedback import FeedbackLog
@@ -43,7 +44,15 @@ from bot.desk.schemas import (
 from bot.identity import IdentityRejected, SignedIdentity
 from bot.identity import sign as sign_identity
 from bot.identity import verify as verify_identity
+from bot.serving import RecordWatcher
 from bot.settings import Settings, get_settings
+from bot.studio.articles import ArticleEditor
+from bot.studio.audit import AuditLog
+from bot.studio.inbox import ReviewStore
+from bot.studio.publish import Publisher
+from bot.studio.releases import ReleaseLog
+from bot.studio.routes import StudioDeps, add_studio_routes
+from bot.studio.training_data import TrainingData
 
 STATIC = Path(__file__).parent / "static"
 
@@ -58,8 +67,9 @@ def create_app(settings: Settings | None = None, sentiment: SentimentModel | Non
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
     store = ConversationStore(sessions)
-    rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_s,
-                      settings.rasa_token.get_secret_value() if settings.rasa_token else None)
+    serving = RecordWatcher(settings.run_dir, settings.rasa_url)
+    rasa_token = settings.rasa_token.get_secret_value() if settings.rasa_token else ""
+    rasa = RasaClient(serving.url, settings.rasa_timeout_s, rasa_token or None)
     sentiment = sentiment or default_sentiment_model(settings)
     policy = EscalationPolicy.from_yaml()
     handoffs = HandoffStore(sessions, policy.config["queue"]["minutes_per_point"])
@@ -67,15 +77,18 @@ def create_app(settings: Settings | None = None, sentiment: SentimentModel | Non
     suggester = Suggester(settings, sentiment.encoder)
     feedback = FeedbackLog(sessions)
     profiles = ProfileStore(sessions)
+    review = ReviewRecorder(ReviewStore(sessions, settings.review_group_similarity), store,
+                            sentiment.encoder, settings.review_min_confidence, settings.review_tie_margin)
     escalator = Escalator(store, handoffs, rasa, policy, sentiment, profiles, feedback, hub,
-                          suggester.titles)
-    router = MessageRouter(store, rasa, escalator, settings.max_message_chars)
+                          suggester.titles, review)
+    router = MessageRouter(store, rasa, escalator, settings.max_message_chars, review)
     secret = settings.identity_secret.get_secret_value() if settings.identity_secret else None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         suggester.start()
         yield
+        await review.drain()
         await rasa.aclose()
         engine.dispose()
 
@@ -86,8 +99,14 @@ def create_app(settings: Settings | None = None, sentiment: SentimentModel | Non
     app.add_middleware(SessionMiddleware, secret_key=session_secret, session_cookie=SESSION_COOKIE,
                        max_age=settings.session_max_age_s, same_site="strict",
                        https_only=settings.secure_cookies)
-    add_console_routes(app, ConsoleDeps(AccountStore(sessions), store, handoffs, profiles, feedback,
+    accounts = AccountStore(sessions)
+    add_console_routes(app, ConsoleDeps(accounts, store, handoffs, profiles, feedback,
                                         suggester, hub, parse_rate(settings.login_rate)))
+    releases = ReleaseLog(sessions)
+    add_studio_routes(app, StudioDeps(
+        review.store, TrainingData(settings.project_dir), ArticleEditor(settings.kb_folder),
+        AuditLog(sessions), Publisher(settings, releases, rasa_token), releases,
+        suggester.knowledge_base, settings.kb_answer_threshold), *guards(accounts))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -118,6 +137,11 @@ def create_app(settings: Settings | None = None, sentiment: SentimentModel | Non
     async def console_page() -> FileResponse:
         return FileResponse(STATIC / "console.html", headers={
             "Content-Security-Policy": "default-src 'self'; connect-src 'self' ws: wss:; frame-ancestors 'none'"})
+
+    @app.get("/console/studio", include_in_schema=False)
+    async def studio_page() -> FileResponse:
+        return FileResponse(STATIC / "studio.html", headers={
+            "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'"})
 
     @app.get("/health")
     async def health() -> dict[str, str]:

@@ -20,6 +20,7 @@ from bot.desk.analysis import analysis_of, policy_turns, reply_marker
 from bot.desk.conversations import ConversationStore
 from bot.desk.handoffs import HandoffStore
 from bot.desk.live import LiveHub
+from bot.desk.review import ReviewRecorder
 from bot.desk.models import Conversation, HandoffStatus, Message, Mode, Sender
 from bot.desk.rasa_client import RasaClient, RasaUnavailable
 from bot.dialogue.values import parse_email
@@ -54,6 +55,7 @@ class Escalator:
     feedback: FeedbackLog
     hub: LiveHub
     article_titles: Callable[[], dict[str, str]]
+    review: ReviewRecorder | None = None
 
     async def score(self, text: str) -> SentimentScore:
         return await run_in_threadpool(self.sentiment.score, text)
@@ -90,6 +92,8 @@ class Escalator:
         points = priority_points(decision, tier, self.policy.config["queue"]["points"])
         reasons = [{"code": r.code, "detail": r.detail} for r in decision.reasons]
         await run_in_threadpool(self.handoffs.escalate, conversation.id, points, reasons, summary)
+        if self.review is not None:
+            self.review.escalated(conversation.id, {r.code for r in decision.reasons})
         await self._close_open_form(conversation.id)
         position = await run_in_threadpool(self.handoffs.position, conversation.id)
         online = self.hub.agents_online()

@@ -13,6 +13,7 @@ from bot.desk.conversations import ConversationStore
 from bot.desk.escalation import Escalator
 from bot.desk.models import Conversation, Message, Mode
 from bot.desk.rasa_client import RasaClient, RasaUnavailable
+from bot.desk.review import ReviewRecorder
 
 
 class InvalidMessage(ValueError):
@@ -49,8 +50,9 @@ def verified_in_chat(replies: list[dict]) -> str | None:
 
 class MessageRouter:
     def __init__(self, store: ConversationStore, rasa: RasaClient, escalator: Escalator,
-                 max_chars: int) -> None:
+                 max_chars: int, review: ReviewRecorder | None = None) -> None:
         self._store = store
+        self._review = review
         self._rasa = rasa
         self._escalator = escalator
         self._max_chars = max_chars
@@ -86,6 +88,8 @@ class MessageRouter:
             score = await scoring
         analysis = await self._escalator.analyse_bot_turn(conversation.id, score, replies)
         stored = await run_in_threadpool(self._store.record_bot_replies, message, replies, analysis)
+        if self._review is not None:
+            self._review.after_bot_turn(message, analysis, replies)
         verified = verified_in_chat(replies)
         if verified and conversation.customer_id is None:
             await run_in_threadpool(self._store.link_customer, conversation.id, verified)

@@ -1,7 +1,8 @@
-"""Client for the Rasa server's REST channel (`/webhooks/rest/webhook`)."""
+"""Client for the Rasa server's REST channel (`/webhooks/rest/webhook`) and HTTP API."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -12,15 +13,20 @@ class RasaUnavailable(RuntimeError):
 
 
 class RasaClient:
-    def __init__(self, base_url: str, timeout_s: float, token: str | None = None) -> None:
-        self._client = httpx.AsyncClient(base_url=base_url, timeout=timeout_s)
+    def __init__(self, base_url: str | Callable[[], str], timeout_s: float, token: str | None = None) -> None:
+        """`base_url` may be a function: the serving record's URL, which a publish changes."""
+        self._base_url = base_url if callable(base_url) else (lambda: base_url)
+        self._client = httpx.AsyncClient(timeout=timeout_s)
         self._token = token
+
+    def _url(self, path: str) -> str:
+        return self._base_url().rstrip("/") + path
 
     async def send(self, sender_id: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
         """Send one customer message; return Rasa's replies (text, buttons, custom payloads)."""
         try:
             response = await self._client.post(
-                "/webhooks/rest/webhook",
+                self._url("/webhooks/rest/webhook"),
                 json={"sender": sender_id, "message": text, "metadata": metadata},
             )
             response.raise_for_status()
@@ -38,7 +44,8 @@ class RasaClient:
         if self._token:
             params["token"] = self._token
         try:
-            response = await self._client.get(f"/conversations/{sender_id}/tracker", params=params)
+            response = await self._client.get(self._url(f"/conversations/{sender_id}/tracker"),
+                                              params=params)
             response.raise_for_status()
         except httpx.HTTPError as error:
             raise RasaUnavailable(str(error) or type(error).__name__) from error
@@ -47,7 +54,7 @@ class RasaClient:
     async def append_events(self, sender_id: str, events: list[dict[str, Any]]) -> None:
         params = {"token": self._token} if self._token else {}
         try:
-            response = await self._client.post(f"/conversations/{sender_id}/tracker/events",
+            response = await self._client.post(self._url(f"/conversations/{sender_id}/tracker/events"),
                                                params=params, json=events)
             response.raise_for_status()
         except httpx.HTTPError as error:

@@ -76,6 +76,7 @@
     $("login-view").hidden = true;
     $("console-main").hidden = false;
     $("whoami").textContent = me.display_name + " (" + me.role + ")";
+    $("studio-link").hidden = me.role !== "editor" && me.role !== "admin";
     clearError();
     loadStaffPanel();
     if (me.role === "editor") {  // editors keep content; the queue is for agents and admins

@@ -1,4 +1,4 @@
-"""Rasa NLU training files as (text, intent) pairs, for the benchmarks."""
+"""Rasa NLU training files as (text, intent) pairs, for the benchmarks and the studio's evaluation."""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""The editors' studio: review inbox, training data, articles, train and publish."""
