@@ -65,7 +65,7 @@ class Settings(BaseSettings):
     rasa_endpoints: Path = Path("endpoints.yml")
     review_min_confidence: float = Field(0.6, ge=0, le=1)
     review_tie_margin: float = Field(0.1, ge=0, le=1)
-    review_group_similarity: float = Field(0.75, ge=0, le=1)
+    review_group_similarity: float = Field(0.6, ge=0, le=1)
     # The candidate must not score lower than the active model by more than this.
     publish_tolerance: float = Field(0.0, ge=0, le=1)
     # How long the old Rasa server keeps answering requests in flight after a swap.

@@ -149,7 +149,7 @@ class ItemNotFound(LookupError):
 
 
 class ReviewStore:
-    def __init__(self, sessions: sessionmaker[Session], similarity: float = 0.75) -> None:
+    def __init__(self, sessions: sessionmaker[Session], similarity: float = 0.6) -> None:
         self._sessions = sessions
         self._similarity = similarity
         self._lock = threading.Lock()
