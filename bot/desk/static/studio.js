@@ -48,7 +48,7 @@
     $("login-view").hidden = false;
     $("login-error").textContent = message || "";
   }
-  function enter(user) {
+  async function enter(user) {
     if (user.role !== "editor" && user.role !== "admin") {
       showLogin("The studio is for editors and admins; " + user.display_name + " is an " + user.role + ".");
       return;
@@ -58,8 +58,8 @@
     $("studio-main").hidden = false;
     $("whoami").textContent = me.display_name + " (" + me.role + ")";
     $("git-box").hidden = me.role !== "admin";
+    await loadIntents();  // the inbox offers these intents
     show("inbox");
-    loadIntents();
     followTraining();
   }
   $("login-form").addEventListener("submit", async (event) => {
