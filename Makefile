@@ -13,7 +13,7 @@ export PYTHONWARNINGS := ignore
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: setup run train test test-unit test-data test-stories test-integration test-browser \
-        seed browser postgres train-sentiment eval-escalation eval-nlu eval-kb bench-latency bench-handoff bench-actions bench-kb kb-index clean
+        seed browser postgres train-sentiment eval-escalation eval-nlu eval-kb bench-latency bench-handoff bench-actions bench-kb bench-studio kb-index clean
 
 setup: $(RASA_VENV)/.installed $(APP_VENV)/.installed
 
@@ -117,6 +117,12 @@ bench-latency: train
 
 bench-handoff: train
 	$(APP_BIN)/python -m bench.handoff_latency
+
+# The studio: the inbox over 100,000 stored messages, then a whole publish after a
+# one-example change with customers chatting (about 4 minutes). Reports in reports/studio/.
+bench-studio: train
+	$(APP_BIN)/python -m bench.studio_inbox --messages 100000
+	$(APP_BIN)/python -m bench.studio_publish
 
 clean:
 	rm -rf models results reports var .rasa

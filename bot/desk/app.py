@@ -104,7 +104,7 @@ def create_app(settings: Settings | None = None, sentiment: SentimentModel | Non
                                         suggester, hub, parse_rate(settings.login_rate)))
     releases = ReleaseLog(sessions)
     add_studio_routes(app, StudioDeps(
-        review.store, TrainingData(settings.project_dir), ArticleEditor(settings.kb_folder),
+        review.store, store, TrainingData(settings.project_dir), ArticleEditor(settings.kb_folder),
         AuditLog(sessions), Publisher(settings, releases, rasa_token), releases,
         suggester.knowledge_base, settings.kb_answer_threshold), *guards(accounts))
 

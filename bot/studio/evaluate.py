@@ -6,10 +6,12 @@ model on it through their own servers is exactly what customers would get from e
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import httpx
@@ -52,3 +54,39 @@ def score_server(url: str, token: str, examples: list[tuple[str, str]],
     total = len(examples)
     return Score(round(correct / total, 4) if total else 0.0, correct, total,
                  round(time.perf_counter() - started, 1))
+
+
+class ScoreCache:
+    """Scores by the model file's and the evaluation set's content: a model is scored once,
+    so the active model (scored when it was the candidate) costs nothing at the next publish."""
+
+    def __init__(self, folder: Path) -> None:
+        self._folder = folder
+
+    def _path(self, model: Path, examples: list[tuple[str, str]]) -> Path:
+        digest = hashlib.sha256()
+        with model.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+        digest.update(json.dumps(examples).encode())
+        return self._folder / f"{digest.hexdigest()[:24]}.json"
+
+    def known(self, model: Path | None, examples: list[tuple[str, str]]) -> Score | None:
+        if model is None or not model.exists():
+            return None
+        try:
+            return Score(**json.loads(self._path(model, examples).read_text()))
+        except (OSError, ValueError, TypeError):
+            return None
+
+    def score(self, model: Path | None, examples: list[tuple[str, str]],
+              compute: Callable[[], Score]) -> Score:
+        found = self.known(model, examples)
+        if found is not None:
+            return found
+        score = compute()
+        if model is not None and model.exists():
+            path = self._path(model, examples)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(asdict(score)))
+        return score

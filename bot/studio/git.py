@@ -52,13 +52,13 @@ def commit(project: Path, articles: Path, message: str, author: str, username: s
         raise GitError(state.reason)
     if not state.changed:
         raise GitError("nothing to commit: the training data and articles match the last commit")
-    paths = _paths(project, articles)
-    added = _git(project, "add", "--", *paths)
+    paths = [p for p in _paths(project, articles) if (project / p).exists()]
+    added = _git(project, "add", "-A", "--", *paths)
     if added.returncode != 0:
         raise GitError(added.stderr.strip() or "git add failed")
     identity = f"{author} <{username}@studio.invalid>"
     done = _git(project, "-c", f"user.name={author}", "-c", f"user.email={username}@studio.invalid",
-                "commit", "--author", identity, "-m", message, "--", *paths)
+                "commit", "--author", identity, "-m", message, "--", *state.changed)
     if done.returncode != 0:
         raise GitError(done.stderr.strip() or done.stdout.strip() or "git commit failed")
     return _git(project, "rev-parse", "--short", "HEAD").stdout.strip()

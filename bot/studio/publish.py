@@ -25,7 +25,7 @@ import httpx
 from bot.serving import (LOOPBACK, ServerFailed, ServerInfo, ServingRecord, read_record,
                          rasa_env, start_server, stop_pid, wait_ready, write_record)
 from bot.settings import Settings
-from bot.studio.evaluate import Score, evaluation_set, score_server
+from bot.studio.evaluate import Score, ScoreCache, evaluation_set, score_server
 from bot.studio.releases import ReleaseLog
 from bot.training import cache_dir, fingerprint, install, remember
 
@@ -96,7 +96,7 @@ class Publisher:
         self._token = rasa_token
         self._lock = threading.Lock()
         self._job: Job | None = None
-        self._scores: dict[str, Score] = {}  # by model file: the active model is scored once
+        self._scores = ScoreCache(cache_dir() / "scores")  # each model is scored once
 
     # ---- the job -----------------------------------------------------------------------
     def start(self, account_name: str) -> Job:
@@ -130,8 +130,7 @@ class Publisher:
         try:
             self._stage(job, "validate", self._validate)
             self._stage(job, "train", self._train)
-            self._stage(job, "stories", self._stories)
-            self._stage(job, "serve", self._serve)
+            self._parallel(job, ("stories", self._stories), ("serve", self._serve))
             self._stage(job, "evaluate", self._evaluate)
             job.state = "ready"
         except Exception as error:  # every failure ends the job with its reason on the page
@@ -147,6 +146,25 @@ class Publisher:
         step.status, step.started = "running", time.monotonic()
         work(job, step)
         step.status, step.elapsed_s = "passed", round(time.monotonic() - step.started, 1)
+
+    def _parallel(self, job: Job, *stages: tuple[str, Any]) -> None:
+        """Stages that only read the candidate run side by side (each is mostly one core
+        loading TensorFlow and the model)."""
+        errors: list[Exception] = []
+
+        def run(name: str, work: Any) -> None:
+            try:
+                self._stage(job, name, work)
+            except Exception as error:  # re-raised below, first one wins
+                errors.append(error)
+
+        threads = [threading.Thread(target=run, args=stage) for stage in stages]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if errors:
+            raise errors[0]
 
     def _command(self, job: Job, step: Step, args: list[str], failure: str) -> int:
         """Run a Rasa command in the project, its output into the job's log; the return code."""
@@ -174,6 +192,7 @@ class Publisher:
         job.fingerprint = fingerprint(self._project)
         candidates = self._project / "models" / "candidates"
         candidates.mkdir(parents=True, exist_ok=True)
+        self._prune(candidates)
         job.model = candidates / f"{job.fingerprint}.tar.gz"
         cached = cache_dir() / f"{job.fingerprint}.tar.gz"
         if cached.exists():
@@ -184,6 +203,12 @@ class Publisher:
                                   str(candidates)], "training failed")
         remember(job.model, job.fingerprint)
         step.detail = "trained"
+
+    @staticmethod
+    def _prune(candidates: Path, keep: int = 3) -> None:
+        """Candidates are rebuilt from the cache on demand; published ones live in releases/."""
+        for old in sorted(candidates.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)[:-keep]:
+            old.unlink(missing_ok=True)
 
     def _stories(self, job: Job, step: Step) -> None:
         out = self._project / "results" / "studio-stories"
@@ -221,14 +246,13 @@ class Publisher:
         def progress(label: str) -> Any:
             return lambda done, total: setattr(step, "detail", f"{label}: {done} of {total}")
 
-        job.candidate = score_server(job.server.url, self._token, examples, progress("candidate"))
+        job.candidate = self._scores.score(Path(job.server.model), examples, lambda: score_server(
+            job.server.url, self._token, examples, progress("candidate")))
         record = read_record(self._run_dir)
         active_url = record.active.url if record else self._settings.rasa_url
-        active_model = record.active.model if record else "active"
-        if active_model not in self._scores:
-            self._scores[active_model] = score_server(active_url, self._token, examples,
-                                                      progress("active model"))
-        job.active = self._scores[active_model]
+        active_model = Path(record.active.model) if record else None
+        job.active = self._scores.score(active_model, examples, lambda: score_server(
+            active_url, self._token, examples, progress("active model")))
         step.detail = (f"candidate {job.candidate.accuracy:.1%}, active {job.active.accuracy:.1%} "
                        f"on {len(examples)} held-out messages")
 
@@ -250,7 +274,6 @@ class Publisher:
             release_copy = self._keep(job.model, job.fingerprint)
             self._swap_to(job.server)
             install(job.model, self._project, job.fingerprint)
-            self._scores[job.server.model] = job.candidate
             release = self._releases.add(str(release_copy), job.fingerprint, job.candidate.accuracy,
                                          job.active.accuracy if job.active else None,
                                          job.candidate.total, job.stories["passed"], account_id,
@@ -331,7 +354,7 @@ class Publisher:
         stamp = Path(record.active.model).with_suffix("").with_suffix(".fingerprint")
         current = stamp.read_text().strip() if stamp.exists() else "initial"
         kept = self._keep(Path(record.active.model), current)
-        score = self._scores.get(record.active.model)
+        score = self._scores.known(Path(record.active.model), evaluation_set(self._project))
         self._releases.add(str(kept), current, score.accuracy if score else None, None,
                            score.total if score else None, None, None,
                            note="the model the assistant started with")

@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.console import auth
 from bot.console.accounts import Account
+from bot.desk.conversations import ConversationStore
 from bot.desk.models import Role
 from bot.kb.base import KnowledgeBase
 from bot.studio import git
@@ -95,6 +96,7 @@ class CommitIn(Strict):
 @dataclass
 class StudioDeps:
     review: ReviewStore
+    conversations: ConversationStore
     training: TrainingData
     articles: ArticleEditor
     audit: AuditLog
@@ -195,6 +197,16 @@ def add_studio_routes(app: FastAPI, deps: StudioDeps, role_required: Callable,
             raise HTTPException(422, results[0]["error"])
         return {"done": done, "results": results}
 
+    @api.get("/conversations/{conversation_id}")
+    async def conversation(conversation_id: str, _: Editor) -> dict[str, Any]:
+        """The conversation an inbox message came from, read-only, for context."""
+        messages = await run_in_threadpool(deps.conversations.transcript, conversation_id)
+        if not messages:
+            raise HTTPException(404, "conversation not found")
+        return {"conversation_id": conversation_id, "messages": [
+            {"sender": m.sender.value, "text": m.text, "created_at": m.created_at.isoformat(),
+             "intent": (m.analysis or {}).get("intent")} for m in messages if m.text]}
+
     # ---- training data -----------------------------------------------------------------
     @api.get("/intents")
     async def intents(_: Editor) -> dict[str, Any]:
@@ -278,6 +290,17 @@ def add_studio_routes(app: FastAPI, deps: StudioDeps, role_required: Callable,
         await run_in_threadpool(deps.audit.record, account.id, "article_published", saved.filename, None,
                                 saved.after, [saved.filename])
         return {"filename": saved.filename, "draft": False}
+
+    @api.post("/articles/{filename}/delete-draft", dependencies=csrf)
+    async def delete_draft(filename: str, account: Editor) -> dict[str, Any]:
+        try:
+            before = await run_in_threadpool(deps.articles.read, filename, True)
+            await run_in_threadpool(deps.articles.delete_draft, filename)
+        except KeyError as error:
+            raise HTTPException(404, error.args[0]) from None
+        await run_in_threadpool(deps.audit.record, account.id, "draft_deleted", f"drafts/{filename}",
+                                before, None, [f"drafts/{filename}"])
+        return {"filename": filename, "deleted": True}
 
     def rejected(error: ArticleRejected) -> HTTPException:
         return HTTPException(422, "; ".join(f"line {e.line}: {e.message}" for e in error.errors))

@@ -1,6 +1,6 @@
 """The editors' loop in Debian's Chromium: a customer is misunderstood, an editor teaches the
 bot from the review inbox, trains, compares, tries and publishes the candidate, and the same
-message is understood; customers chatting all the while lose nothing."""
+message is understood; a rollback undoes it; customers chatting all the while lose nothing."""
 
 from __future__ import annotations
 
@@ -104,7 +104,20 @@ def test_an_editor_teaches_the_bot_a_missed_message_and_publishes_without_losing
         send(later, MISSED)
         expect(later.locator("#hp-chat .msg.bot").first).to_contain_text("check it's you", timeout=SLOW)
 
-    # Let the old server's grace period pass, then stop the load: nothing failed, nothing lost.
+    # One click rolls back to the model the assistant started with, again by a server swap.
+    published_rasa = stack.rasa_url
+    threading.Event().wait(6)  # the first old server's grace period
+    editor_page.locator("#releases tr", has_text="the model the assistant started with") \
+        .get_by_role("button", name="Roll back to this").click()
+    expect(editor_page.locator("#studio-notice")).to_contain_text("Rolled back", timeout=120_000)
+    assert stack.rasa_url not in (old_rasa, published_rasa)
+    with fresh_page(browser, stack.desk_url + "/") as again:
+        again.get_by_role("button", name="Chat with us").click()
+        expect(again.locator("#hp-chat .status")).to_have_text("online", timeout=15_000)
+        send(again, MISSED)
+        expect(again.locator("#hp-chat .msg.bot").first).to_contain_text("not sure", timeout=SLOW)
+
+    # Let the last grace period pass, then stop the load: nothing failed, nothing lost.
     threading.Event().wait(8)
     for chatter in chatters:
         chatter.stop.set()
@@ -115,8 +128,9 @@ def test_an_editor_teaches_the_bot_a_missed_message_and_publishes_without_losing
         customer_messages = [m for m in chatter.customer.transcript() if m["sender"] == "customer"]
         assert len(customer_messages) == chatter.sent
         assert {m["status"] for m in customer_messages} == {"answered"}
-    with pytest.raises(httpx.HTTPError):
-        httpx.get(old_rasa, timeout=2).raise_for_status()
+    for stopped in (old_rasa, published_rasa):
+        with pytest.raises(httpx.HTTPError):
+            httpx.get(stopped, timeout=2).raise_for_status()
 
     # Who changed what is in the audit log.
     editor_page.get_by_role("tab", name="Audit").click()

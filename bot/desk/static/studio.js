@@ -107,14 +107,23 @@
       el("span", { className: "text" }, item.text),
       el("span", { className: "muted" }, item.intent ? item.intent + " " + pct(item.confidence) : "no intent"),
       item.acted_by ? el("span", { className: "muted" }, item.action + " by " + item.acted_by + " " + when(item.acted_at)) : null)));
+    const transcript = el("div", { className: "transcript" });
+    const conversations = el("p", { className: "muted" }, "Conversations: ",
+      ...group.conversations.slice(0, 5).map((cid, i) => button("#" + (i + 1), "link", () => showConversation(cid, transcript))),
+      group.conversations.length > 5 ? " and more" : "");
     const card = el("li", { className: "group", id: "group-" + group.id },
       el("h3", {}, "“" + (group.examples[0] ? group.examples[0].text : "") + "” and similar (" + group.size + ")"),
-      el("p", { className: "muted" }, "Predicted: " + predicted + ". Why: " + reasons + ". Conversations: " + group.conversations.length + "."),
-      examples);
+      el("p", { className: "muted" }, "Predicted: " + predicted + ". Why: " + reasons + "."),
+      examples, conversations, transcript);
     if (state === "pending") card.append(groupControls(group));
     if (state === "ignored") card.append(el("div", { className: "controls" },
       button("Undo ignore", "secondary", () => inboxAction({ group_id: group.id, action: "undo" }, "Back in the inbox."))));
     return card;
+  }
+  async function showConversation(cid, box) {
+    const data = await run(() => api("GET", "/api/studio/conversations/" + encodeURIComponent(cid)));
+    if (data) box.replaceChildren(...data.messages.map((m) => el("p", { className: "line " + m.sender },
+      el("strong", {}, m.sender + ": "), m.text, m.intent ? el("span", { className: "muted" }, "  (" + m.intent.name + " " + pct(m.intent.confidence) + ")") : null)));
   }
   function groupControls(group) {
     const select = el("select", { ariaLabel: "Intent for this group" },
@@ -220,7 +229,7 @@
     if (!data) return;
     $("article-filename").value = filename;
     $("article-draft").checked = draft;
-    $("article-publish").hidden = !draft;
+    $("article-publish").hidden = $("article-delete").hidden = !draft;
     $("article-text").value = data.text;
     checkArticle();
   }
@@ -235,7 +244,7 @@
   $("article-new").addEventListener("click", () => {
     $("article-filename").value = "new-article.md";
     $("article-draft").checked = true;
-    $("article-publish").hidden = true;
+    $("article-publish").hidden = $("article-delete").hidden = true;
     $("article-text").value = "---\nid: new-article\ntitle: A customer's question\ntags: [help]\nquestions:\n  - another way to ask it\n---\nThe answer.\n";
     checkArticle();
   });
@@ -245,7 +254,7 @@
     const saved = await run(() => api("PUT", "/api/studio/articles/" + encodeURIComponent(filename), { text: $("article-text").value, draft }));
     if (!saved) return;
     notice(filename + (draft ? " saved as a draft." : " saved; the bot answers from it now."));
-    $("article-publish").hidden = !draft;
+    $("article-publish").hidden = $("article-delete").hidden = !draft;
     loadArticles();
   });
   $("article-publish").addEventListener("click", async () => {
@@ -253,7 +262,16 @@
     if (!(await run(() => api("POST", "/api/studio/articles/" + encodeURIComponent(filename) + "/publish")))) return;
     notice(filename + " published; the bot answers from it now.");
     $("article-draft").checked = false;
-    $("article-publish").hidden = true;
+    $("article-publish").hidden = $("article-delete").hidden = true;
+    loadArticles();
+  });
+  $("article-delete").addEventListener("click", async () => {
+    const filename = $("article-filename").value.trim();
+    if (!confirm("Delete the draft " + filename + "?")) return;
+    if (!(await run(() => api("POST", "/api/studio/articles/" + encodeURIComponent(filename) + "/delete-draft")))) return;
+    notice("Draft " + filename + " deleted.");
+    $("article-text").value = "";
+    $("article-publish").hidden = $("article-delete").hidden = true;
     loadArticles();
   });
   $("try-form").addEventListener("submit", async (event) => {

@@ -54,7 +54,8 @@ def login(client, username, password):
     return {"X-CSRF-Token": response.json()["csrf_token"]}
 
 
-@pytest.mark.parametrize(("method", "path"), READS + [(m, p) for m, p, _ in CHANGES])
+@pytest.mark.parametrize(("method", "path"), READS + [(m, p) for m, p, _ in CHANGES]
+                         + [("GET", "/api/studio/conversations/x"), ("GET", "/api/studio/git")])
 def test_visitors_get_401_and_agents_403(studio, method, path):
     client, _, _ = studio
     assert client.request(method, path, json={}).status_code == 401
