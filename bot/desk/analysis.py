@@ -22,6 +22,17 @@ def reply_marker(replies: list[dict[str, Any]], key: str) -> Any:
     return None
 
 
+MARKERS = frozenset({"handoff", "verified_customer", "rejected_answer", "kb_answer", "kb_feedback"})
+
+
+def shown(replies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The replies the customer sees: Rasa sends an action's marker as a reply of its own
+    (custom payload, no text), which is for the desk only."""
+    return [r for r in replies
+            if r.get("text") or r.get("buttons") or r.get("image") or r.get("attachment")
+            or not (isinstance(r.get("custom"), dict) and r["custom"].keys() <= MARKERS)]
+
+
 def analysis_of(score: SentimentScore | None, tracker_state: dict[str, Any], mode: Mode,
                 replies: list[dict[str, Any]] = ()) -> dict[str, Any]:
     """Sentiment plus Rasa's reading of the message (intent, ranking, entities, open form)."""

@@ -8,7 +8,7 @@ from weakref import WeakValueDictionary
 
 from starlette.concurrency import run_in_threadpool
 
-from bot.desk.analysis import reply_marker
+from bot.desk.analysis import reply_marker, shown
 from bot.desk.conversations import ConversationStore
 from bot.desk.escalation import Escalator
 from bot.desk.models import Conversation, Message, Mode
@@ -87,7 +87,7 @@ class MessageRouter:
         finally:
             score = await scoring
         analysis = await self._escalator.analyse_bot_turn(conversation.id, score, replies)
-        stored = await run_in_threadpool(self._store.record_bot_replies, message, replies, analysis)
+        stored = await run_in_threadpool(self._store.record_bot_replies, message, shown(replies), analysis)
         if self._review is not None:
             self._review.after_bot_turn(message, analysis, replies)
         verified = verified_in_chat(replies)

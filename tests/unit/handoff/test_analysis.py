@@ -62,3 +62,13 @@ def test_ratings_and_handoff_requests_are_recognised():
         True, True, True, True, False, False, False]
     assert handoff_requested([{"text": "x"}, {"custom": {"handoff": {"reason": "customer_request"}}}])
     assert not handoff_requested([{"text": "x", "custom": {"verified_customer": "C1"}}])
+
+
+def test_markers_rasa_sends_as_replies_of_their_own_are_not_shown_to_customers():
+    from bot.desk.analysis import shown
+
+    replies = [{"text": "I'm not sure I have a good answer.", "buttons": [{"title": "Talk to a person"}]},
+               {"custom": {"kb_answer": {"question_id": 3, "answered": False}}},
+               {"custom": {"rejected_answer": "email"}},
+               {"custom": {"some_widget_card": {"title": "x"}}}]
+    assert shown(replies) == [replies[0], replies[3]]
