@@ -22,15 +22,17 @@ def reply_marker(replies: list[dict[str, Any]], key: str) -> Any:
     return None
 
 
-MARKERS = frozenset({"handoff", "verified_customer", "rejected_answer", "kb_answer", "kb_feedback"})
+# Markers only the desk reads (the review inbox); the others are part of the replies' API
+# (the handoff directive an external desk takes over with, the verified customer).
+DESK_ONLY = frozenset({"kb_answer", "kb_feedback"})
 
 
 def shown(replies: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The replies the customer sees: Rasa sends an action's marker as a reply of its own
-    (custom payload, no text), which is for the desk only."""
+    """The replies stored and sent on: Rasa sends an action's marker as a reply of its own
+    (custom payload, no text); the desk-only ones stop here."""
     return [r for r in replies
             if r.get("text") or r.get("buttons") or r.get("image") or r.get("attachment")
-            or not (isinstance(r.get("custom"), dict) and r["custom"].keys() <= MARKERS)]
+            or not (isinstance(r.get("custom"), dict) and r["custom"].keys() <= DESK_ONLY)]
 
 
 def analysis_of(score: SentimentScore | None, tracker_state: dict[str, Any], mode: Mode,

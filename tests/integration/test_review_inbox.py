@@ -46,5 +46,5 @@ def test_an_answer_that_did_not_help_sends_its_question_to_the_inbox(stack):
     customer.says("/deny")
     items = inbox_items(stack, customer.id, 1)
     assert items == {"which payment methods do you accept": ["not_helpful"]}
-    # Customers never see the desk's markers as empty messages.
+    # The desk's own markers are not stored as empty messages for the customer.
     assert all(m["text"] for m in customer.transcript())

@@ -69,6 +69,6 @@ def test_markers_rasa_sends_as_replies_of_their_own_are_not_shown_to_customers()
 
     replies = [{"text": "I'm not sure I have a good answer.", "buttons": [{"title": "Talk to a person"}]},
                {"custom": {"kb_answer": {"question_id": 3, "answered": False}}},
-               {"custom": {"rejected_answer": "email"}},
-               {"custom": {"some_widget_card": {"title": "x"}}}]
+               {"custom": {"kb_feedback": {"question_id": 3, "helpful": False}}},
+               {"custom": {"handoff": {"reason": "customer_request"}}}]
     assert shown(replies) == [replies[0], replies[3]]
