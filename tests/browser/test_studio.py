@@ -4,6 +4,7 @@ message is understood; a rollback undoes it; customers chatting all the while lo
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 
@@ -136,3 +137,49 @@ def test_an_editor_teaches_the_bot_a_missed_message_and_publishes_without_losing
     editor_page.get_by_role("tab", name="Audit").click()
     expect(editor_page.locator("#audit-rows tr").first).to_contain_text("Erin Park")
     expect(editor_page.locator("#audit-rows tr").first).to_contain_text(MISSED)
+
+
+def test_an_editor_edits_an_article_with_live_validation_and_tries_a_question(editor_page: Page, stack):
+    editor_page.locator("#username").fill("erin")
+    editor_page.locator("#password").fill("harbor-editor-1")
+    editor_page.get_by_role("button", name="Sign in").click()
+    editor_page.get_by_role("tab", name="Articles").click()
+    editor_page.locator("#article-list button", has_text="return").first.click()
+    text = editor_page.locator("#article-text")
+    expect(text).to_have_value(re.compile(r"^---\nid: "), timeout=SLOW)
+    expect(editor_page.locator("#article-preview")).not_to_be_empty()
+    original = text.input_value()
+
+    # A typo in the front matter shows at its line, and saving is refused.
+    text.fill(original.replace("title: ", "title: [", 1))
+    expect(editor_page.locator("#article-errors")).to_contain_text("front matter is not valid YAML")
+    editor_page.get_by_role("button", name="Save", exact=True).click()
+    expect(editor_page.locator("#studio-error")).to_contain_text("line ")
+    text.fill(original + "\nWe also take back gift cards that were never used.\n")
+    expect(editor_page.locator("#article-errors li")).to_have_count(0)
+    expect(editor_page.locator("#article-preview")).to_contain_text("gift cards that were never used")
+
+    editor_page.locator("#try-question").fill("how long do I have to send something back?")
+    editor_page.locator("#try-form").get_by_role("button", name="Try").click()
+    expect(editor_page.locator("#try-verdict")).to_contain_text("would answer", timeout=SLOW)
+    expect(editor_page.locator("#try-hits li").first).to_contain_text("return", ignore_case=True)
+    editor_page.screenshot(path=str(SCREENSHOTS / "studio-articles.png"), full_page=True)
+    editor_page.locator("#try-question").fill("do you engrave cutting boards?")
+    editor_page.locator("#try-form").get_by_role("button", name="Try").click()
+    expect(editor_page.locator("#try-verdict")).to_contain_text("would decline")
+
+
+def test_an_editor_adds_an_example_and_a_duplicate_is_refused(editor_page: Page, stack):
+    editor_page.locator("#username").fill("erin")
+    editor_page.locator("#password").fill("harbor-editor-1")
+    editor_page.get_by_role("button", name="Sign in").click()
+    editor_page.get_by_role("tab", name="Training data").click()
+    editor_page.locator("#intent-list button", has_text="get_invoice").click()
+    expect(editor_page.locator("#intent-title")).to_have_text("get_invoice")
+    editor_page.locator("#add-example-text").fill("can i have a receipt for my last purchase pls")
+    editor_page.get_by_role("button", name="Add example").click()
+    expect(editor_page.locator("#studio-notice")).to_have_text("Added.")
+    expect(editor_page.locator("#example-list")).to_contain_text("can i have a receipt for my last purchase pls")
+    editor_page.locator("#add-example-text").fill("Can I have a receipt for my last purchase pls")
+    editor_page.get_by_role("button", name="Add example").click()
+    expect(editor_page.locator("#studio-error")).to_contain_text("already")

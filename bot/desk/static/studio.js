@@ -9,6 +9,7 @@
   let intents = [];
   let currentIntent = null;
   let events = null;
+  let intentsReady = Promise.resolve();
   const chatSession = Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, "0")).join("");
 
   function el(tag, attrs, ...children) {
@@ -48,7 +49,7 @@
     $("login-view").hidden = false;
     $("login-error").textContent = message || "";
   }
-  async function enter(user) {
+  function enter(user) {
     if (user.role !== "editor" && user.role !== "admin") {
       showLogin("The studio is for editors and admins; " + user.display_name + " is an " + user.role + ".");
       return;
@@ -58,7 +59,7 @@
     $("studio-main").hidden = false;
     $("whoami").textContent = me.display_name + " (" + me.role + ")";
     $("git-box").hidden = me.role !== "admin";
-    await loadIntents();  // the inbox offers these intents
+    intentsReady = loadIntents();  // the inbox offers these intents
     show("inbox");
     followTraining();
   }
@@ -90,6 +91,7 @@
 
   // ---- Review inbox --------------------------------------------------------------------
   async function loadInbox() {
+    await intentsReady;
     const state = $("inbox-state").value;
     const page = await run(() => api("GET", "/api/studio/inbox?state=" + state));
     if (!page) return;
