@@ -7,6 +7,7 @@ import secrets
 import signal
 import sys
 
+from bot.channels.cli import add_commands as add_channel_commands
 from bot.console.accounts import DEMO_ACCOUNTS, AccountStore, seed_demo_accounts
 from bot.console.cli import add_commands as add_account_commands
 from bot.db import make_engine, make_session_factory
@@ -90,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     add_kb_commands(commands)
     add_escalation_commands(commands)
     add_account_commands(commands)
+    add_channel_commands(commands)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -59,7 +59,7 @@ def free_port() -> int:
 
 class Stack:
     @classmethod
-    def isolated(cls, model: Path, workdir: Path) -> Stack:
+    def isolated(cls, model: Path, workdir: Path, env: dict[str, str] | None = None) -> Stack:
         """A stack on free ports whose databases, logs and copies of the knowledge base and
         the Rasa project (what the studio edits) live in `workdir` (tests, benchmarks);
         embeddings and trained models still come from the shared caches."""
@@ -79,7 +79,7 @@ class Stack:
                         "ASSISTANT_KB_INDEX_DIR": str(ROOT / "var" / "kb-index"),
                         "ASSISTANT_IDENTITY_SECRET": secrets.token_hex(32),
                         "ASSISTANT_SESSION_SECRET": secrets.token_hex(32),
-                        "ASSISTANT_DEMO_STORE": "true"})
+                        "ASSISTANT_DEMO_STORE": "true", **(env or {})})
 
     def __init__(self, model: Path, ports: Ports, endpoints: Path, log_dir: Path,
                  database_url: str, env: dict[str, str] | None = None,

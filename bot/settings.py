@@ -70,6 +70,12 @@ class Settings(BaseSettings):
     publish_tolerance: float = Field(0.0, ge=0, le=1)
     # How long the old Rasa server keeps answering requests in flight after a swap.
     swap_grace_s: float = Field(5.0, ge=0)
+    # Messaging channels (docs/channels.md): a channel is on when its secrets are set;
+    # providers call the desk at this public HTTPS address (a tunnel or proxy to desk_port).
+    public_url: str | None = None
+    telegram_bot_token: SecretStr | None = None
+    telegram_secret_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
 
     @classmethod
     def settings_customise_sources(

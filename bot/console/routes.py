@@ -2,6 +2,7 @@
 the session's CSRF token; agents work the queue, editors keep content, admins do both."""
 
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -56,6 +57,8 @@ class ConsoleDeps:
     suggester: Suggester
     hub: LiveHub
     login_rate: RateLimitItem
+    # Sends what the console tells a customer on their messaging channel (the widget has its socket).
+    deliver: Callable[[str, list[Message]], Awaitable[None]] | None = None
     login_limiter: MovingWindowRateLimiter = field(
         default_factory=lambda: MovingWindowRateLimiter(MemoryStorage()))
 
@@ -199,6 +202,8 @@ def add_console_routes(app: FastAPI, deps: ConsoleDeps) -> None:
         message = await run_in_threadpool(deps.conversations.add_message, conversation_id, sender, text, payload)
         await hub.to_customer(conversation_id, {"type": "message",
                                                 "message": MessageOut.of(message).model_dump(mode="json")})
+        if deps.deliver is not None:
+            await deps.deliver(conversation_id, [message])
         await hub.conversation_changed(conversation_id)
         return message
 

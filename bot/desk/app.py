@@ -19,6 +19,11 @@ from bot.console.accounts import AccountStore
 from bot.console.auth import SESSION_COOKIE, guards
 from bot.console.routes import ConsoleDeps, add_console_routes
 from bot.console.suggestions import Suggester
+from bot.channels.contacts import Contacts
+from bot.channels.delivery import Delivering
+from bot.channels.outbox import Outbox, OutboxWorker
+from bot.channels.telegram import TelegramSender, add_telegram_routes, telegram_config
+from bot.channels.telegram import message_payloads as telegram_payloads
 from bot.db import make_engine, make_session_factory
 from bot.desk.conversations import ConversationNotFound, ConversationStore
 from bot.desk.escalation import Escalator
@@ -82,12 +87,22 @@ def create_app(settings: Settings | None = None, sentiment: SentimentModel | Non
     escalator = Escalator(store, handoffs, rasa, policy, sentiment, profiles, feedback, hub,
                           suggester.titles, review)
     router = MessageRouter(store, rasa, escalator, settings.max_message_chars, review)
+    telegram = telegram_config(settings)
+    senders = {"telegram": TelegramSender(telegram)} if telegram else {}
+    outbox = Outbox(sessions)
+    worker = OutboxWorker(outbox, {name: sender.send for name, sender in senders.items()})
+    delivering = Delivering(Contacts(sessions, store), store, outbox, worker,
+                            {"telegram": telegram_payloads})
     secret = settings.identity_secret.get_secret_value() if settings.identity_secret else None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         suggester.start()
+        worker.start()  # also resumes deliveries a restart left unsent
         yield
+        await worker.stop()
+        for sender in senders.values():
+            await sender.aclose()
         await review.drain()
         await rasa.aclose()
         engine.dispose()
@@ -101,7 +116,10 @@ def create_app(settings: Settings | None = None, sentiment: SentimentModel | Non
                        https_only=settings.secure_cookies)
     accounts = AccountStore(sessions)
     add_console_routes(app, ConsoleDeps(accounts, store, handoffs, profiles, feedback,
-                                        suggester, hub, parse_rate(settings.login_rate)))
+                                        suggester, hub, parse_rate(settings.login_rate),
+                                        delivering.deliver))
+    if telegram:
+        add_telegram_routes(app, telegram, router, delivering)
     releases = ReleaseLog(sessions)
     add_studio_routes(app, StudioDeps(
         review.store, store, TrainingData(settings.project_dir), ArticleEditor(settings.kb_folder),

@@ -1,0 +1,52 @@
+"""A channel user (channel + the provider's id) and the conversation they write in."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.channels.models import ChannelContact, InboundEvent
+from bot.desk.conversations import ConversationStore
+from bot.desk.models import utcnow
+
+
+class Contacts:
+    def __init__(self, sessions: sessionmaker[Session], conversations: ConversationStore) -> None:
+        self._sessions = sessions
+        self._conversations = conversations
+
+    def first_time(self, channel: str, event_id: str) -> bool:
+        """Record a provider's event id; False when it was seen before (a redelivery)."""
+        try:
+            with self._sessions.begin() as session:
+                session.add(InboundEvent(channel=channel, event_id=event_id))
+        except IntegrityError:
+            return False
+        return True
+
+    def conversation_for(self, channel: str, external_id: str, display_name: str | None) -> str:
+        """The contact's conversation, opened on their first message."""
+        with self._sessions.begin() as session:
+            contact = session.scalar(select(ChannelContact).where(
+                ChannelContact.channel == channel, ChannelContact.external_id == external_id))
+            if contact is not None:
+                contact.last_inbound_at = utcnow()
+                return contact.conversation_id
+        conversation_id = self._conversations.create(channel).id
+        try:
+            with self._sessions.begin() as session:
+                session.add(ChannelContact(channel=channel, external_id=external_id,
+                                           display_name=display_name, conversation_id=conversation_id))
+        except IntegrityError:  # the same contact's other message won the race
+            with self._sessions() as session:
+                return session.scalar(select(ChannelContact.conversation_id).where(
+                    ChannelContact.channel == channel, ChannelContact.external_id == external_id))
+        return conversation_id
+
+    def recipient(self, conversation_id: str) -> tuple[str, str] | None:
+        """(channel, provider id) of a channel conversation; None for the web widget."""
+        with self._sessions() as session:
+            contact = session.scalar(select(ChannelContact).where(
+                ChannelContact.conversation_id == conversation_id))
+        return (contact.channel, contact.external_id) if contact else None

@@ -1,0 +1,60 @@
+"""What every channel adapter shares: the contact's conversation, and replies (the bot's, an
+agent's, the desk's notices) turned into provider payloads and put in the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from starlette.concurrency import run_in_threadpool
+
+from bot.channels.contacts import Contacts
+from bot.channels.outbox import Outbox, OutboxWorker
+from bot.desk.conversations import ConversationStore
+from bot.desk.models import Conversation, Message, Sender
+
+# Turns a reply's text and buttons into the channel's payloads, in sending order.
+Formatter = Callable[[str, list[dict] | None], list[dict]]
+
+
+class Delivering:
+    def __init__(self, contacts: Contacts, conversations: ConversationStore, outbox: Outbox,
+                 worker: OutboxWorker, formatters: dict[str, Formatter]) -> None:
+        self.contacts = contacts
+        self._conversations = conversations
+        self._outbox = outbox
+        self._worker = worker
+        self._formatters = formatters
+
+    async def conversation(self, channel: str, external_id: str, name: str | None) -> Conversation:
+        conversation_id = await run_in_threadpool(self.contacts.conversation_for, channel, external_id, name)
+        return await run_in_threadpool(self._conversations.get, conversation_id)
+
+    async def replies(self, conversation: Conversation, messages: list[Message]) -> None:
+        await self.deliver(conversation.id, [m for m in messages if m.text])
+
+    async def deliver(self, conversation_id: str, messages: list[Message]) -> None:
+        """Queue messages for a channel conversation; the widget's need nothing (its socket)."""
+        recipient = await run_in_threadpool(self.contacts.recipient, conversation_id)
+        if recipient is None or not messages:
+            return
+        channel, external_id = recipient
+        formatter = self._formatters[channel]
+        payloads = [(m.id, payload) for m in messages
+                    for payload in formatter(m.text, (m.payload or {}).get("buttons"))]
+        await run_in_threadpool(self._outbox.enqueue, conversation_id, channel, external_id, payloads)
+        self._worker.wake()
+
+    async def send_raw(self, conversation: Conversation, channel: str, recipient: str, payload: dict) -> None:
+        """A provider call that is no message (Telegram's answerCallbackQuery)."""
+        await run_in_threadpool(self._outbox.enqueue, conversation.id, channel, recipient, [(None, payload)])
+        self._worker.wake()
+
+    async def notice(self, conversation: Conversation, text: str) -> None:
+        message = await run_in_threadpool(self._conversations.add_message, conversation.id, Sender.bot, text)
+        await self.deliver(conversation.id, [message])
+
+    async def unsupported(self, conversation: Conversation, description: str, reply: str) -> None:
+        """Media and other messages the bot cannot read: kept in the transcript, answered politely."""
+        inbound = await run_in_threadpool(self._conversations.add_customer_message, conversation.id, description)
+        stored = await run_in_threadpool(self._conversations.record_bot_replies, inbound, [{"text": reply}])
+        await self.deliver(conversation.id, stored)

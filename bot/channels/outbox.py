@@ -1,0 +1,143 @@
+"""The durable delivery outbox: every reply to a channel customer is a row first, then sent by
+a worker with retries and backoff; a restart resumes what was not sent, and a conversation's
+replies go out in order (a reply waits while an earlier one of its conversation is retried)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
+
+from bot.channels.models import Delivery, DeliveryStatus
+from bot.desk.models import aware, utcnow
+
+log = logging.getLogger(__name__)
+
+
+class SendFailed(Exception):
+    """The provider did not take the message; `retry` says whether trying again can help."""
+
+    def __init__(self, reason: str, retry: bool, retry_after_s: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry = retry
+        self.retry_after_s = retry_after_s
+
+
+# Sends one stored payload to one recipient, or raises SendFailed.
+Send = Callable[[str, dict], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class DeliveryView:
+    id: int
+    message_id: int | None
+    status: str
+    attempts: int
+    last_error: str | None
+
+
+class Outbox:
+    def __init__(self, sessions: sessionmaker[Session], max_attempts: int = 8,
+                 base_delay_s: float = 0.5, max_delay_s: float = 300.0) -> None:
+        self._sessions = sessions
+        self.max_attempts = max_attempts
+        self._base = base_delay_s
+        self._max = max_delay_s
+
+    def enqueue(self, conversation_id: str, channel: str, recipient: str,
+                payloads: list[tuple[int | None, dict]]) -> list[int]:
+        """Store (message id, provider payload) pairs to send, in this order."""
+        rows = [Delivery(conversation_id=conversation_id, message_id=message_id, channel=channel,
+                         recipient=recipient, payload=payload) for message_id, payload in payloads]
+        with self._sessions.begin() as session:
+            session.add_all(rows)
+        return [row.id for row in rows]
+
+    def due(self, limit: int = 100) -> list[Delivery]:
+        """The first pending delivery of each conversation, if its time has come."""
+        with self._sessions() as session:
+            pending = session.scalars(select(Delivery).where(Delivery.status == DeliveryStatus.pending)
+                                      .order_by(Delivery.id).limit(limit * 10)).all()
+        heads: dict[str, Delivery] = {}
+        for delivery in pending:
+            heads.setdefault(delivery.conversation_id, delivery)
+        now = utcnow()
+        return [d for d in heads.values() if aware(d.next_attempt_at) <= now][:limit]
+
+    def sent(self, delivery_id: int) -> None:
+        with self._sessions.begin() as session:
+            row = session.get(Delivery, delivery_id)
+            row.status, row.sent_at, row.attempts = DeliveryStatus.sent, utcnow(), row.attempts + 1
+
+    def failed_attempt(self, delivery_id: int, error: SendFailed) -> None:
+        """Retry later with exponential backoff (or the provider's Retry-After), or give up."""
+        with self._sessions.begin() as session:
+            row = session.get(Delivery, delivery_id)
+            row.attempts += 1
+            row.last_error = str(error)[:1000]
+            if not error.retry or row.attempts >= self.max_attempts:
+                row.status = DeliveryStatus.failed
+                return
+            delay = error.retry_after_s or min(self._max, self._base * 2 ** (row.attempts - 1))
+            row.next_attempt_at = utcnow() + timedelta(seconds=delay)
+
+    def for_conversation(self, conversation_id: str) -> list[DeliveryView]:
+        with self._sessions() as session:
+            rows = session.scalars(select(Delivery).where(Delivery.conversation_id == conversation_id)
+                                   .order_by(Delivery.id)).all()
+        return [DeliveryView(r.id, r.message_id, r.status.value, r.attempts, r.last_error) for r in rows]
+
+
+class OutboxWorker:
+    """Sends due deliveries; woken at once by `wake()` after an enqueue, else polls."""
+
+    def __init__(self, outbox: Outbox, senders: dict[str, Send], poll_s: float = 0.5) -> None:
+        self._outbox = outbox
+        self._senders = senders
+        self._poll_s = poll_s
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.ensure_future(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                due = await run_in_threadpool(self._outbox.due)
+                await asyncio.gather(*(self._send(d) for d in due))
+            except Exception:  # a broken row or database hiccup must not stop deliveries
+                log.exception("outbox worker: delivery round failed")
+                due = []
+            if not due:
+                self._wake.clear()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), self._poll_s)
+                except asyncio.TimeoutError:
+                    pass
+
+    async def _send(self, delivery: Delivery) -> None:
+        send = self._senders.get(delivery.channel)
+        try:
+            if send is None:
+                raise SendFailed(f"the {delivery.channel} channel is not configured", retry=False)
+            await send(delivery.recipient, delivery.payload)
+        except SendFailed as error:
+            log.warning("delivery %s on %s failed: %s", delivery.id, delivery.channel, error)
+            await run_in_threadpool(self._outbox.failed_attempt, delivery.id, error)
+            return
+        await run_in_threadpool(self._outbox.sent, delivery.id)

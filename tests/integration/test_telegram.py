@@ -1,0 +1,146 @@
+"""Telegram through the real stack (Rasa, action server, desk) and a fake Bot API on loopback:
+verified webhooks, stored first, answered through the outbox with inline buttons, agents'
+replies delivered, redeliveries and provider errors costing no reply and no duplicate."""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from bot.launcher import Stack
+from bot.training import ensure_model
+from tests.fakes.telegram import FakeTelegram
+
+pytestmark = pytest.mark.integration
+TOKEN = "123456:TEST-token"
+SECRET = secrets.token_urlsafe(24)
+updates = itertools.count(1000)
+
+
+@pytest.fixture(scope="module")
+def telegram(tmp_path_factory) -> Iterator[tuple[Stack, FakeTelegram]]:
+    fake = FakeTelegram(TOKEN).start()
+    stack = Stack.isolated(ensure_model(), tmp_path_factory.mktemp("telegram-stack"), env={
+        "ASSISTANT_TELEGRAM_BOT_TOKEN": TOKEN, "ASSISTANT_TELEGRAM_SECRET_TOKEN": SECRET,
+        "ASSISTANT_TELEGRAM_API_URL": fake.url})
+    stack.start()
+    try:
+        stack.wait_healthy(timeout_s=240)
+        yield stack, fake
+    finally:
+        stack.stop()
+        fake.stop()
+
+
+def text_update(chat_id: int, text: str, update_id: int | None = None) -> dict:
+    return {"update_id": update_id or next(updates), "message": {
+        "message_id": 1, "date": int(time.time()), "text": text,
+        "chat": {"id": chat_id, "type": "private"}, "from": {"id": chat_id, "is_bot": False, "first_name": "Maya"}}}
+
+
+def post(stack: Stack, update: dict, secret: str | None = SECRET) -> httpx.Response:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
+    return httpx.post(f"{stack.desk_url}/webhooks/telegram", json=update, headers=headers, timeout=60)
+
+
+def wait_for(fake: FakeTelegram, chat_id: int, count: int, timeout_s: float = 30) -> list[dict]:
+    deadline = time.monotonic() + timeout_s
+    while len(fake.sent(chat_id)) < count:
+        assert time.monotonic() < deadline, f"only {fake.sent(chat_id)} arrived"
+        time.sleep(0.1)
+    return fake.sent(chat_id)
+
+
+def test_a_customer_verifies_and_gets_their_order_with_buttons(telegram):
+    stack, fake = telegram
+    chat = 5001
+    assert post(stack, text_update(chat, "where is my order?")).status_code == 200
+    assert "e-mail address" in wait_for(fake, chat, 1)[0]["text"]
+    post(stack, text_update(chat, "maya.chen@example.com"))
+    assert "number of one of your orders" in wait_for(fake, chat, 2)[1]["text"]
+    post(stack, text_update(chat, "10482"))
+    texts = [m["text"] for m in wait_for(fake, chat, 3)]
+    assert any("#10482" in t for t in texts[2:])
+
+
+def test_a_button_press_is_answered_and_stops_spinning(telegram):
+    stack, fake = telegram
+    chat = 5002
+    post(stack, text_update(chat, "which payment methods do you accept"))
+    sent = wait_for(fake, chat, 2)
+    keyboard = sent[-1]["reply_markup"]["inline_keyboard"]
+    assert [row[0]["callback_data"] for row in keyboard] == ["/affirm", "/deny"]
+    press = {"update_id": next(updates), "callback_query": {
+        "id": "cb-1", "from": {"id": chat, "first_name": "Maya"}, "data": "/affirm",
+        "message": {"message_id": 9, "chat": {"id": chat, "type": "private"}}}}
+    assert post(stack, press).status_code == 200
+    assert "glad that helped" in wait_for(fake, chat, 3)[2]["text"]
+    assert {"callback_query_id": "cb-1"} in fake.method_calls("answerCallbackQuery")
+
+
+def test_a_forged_or_missing_secret_is_refused_and_stores_nothing(telegram):
+    stack, fake = telegram
+    chat = 5003
+    assert post(stack, text_update(chat, "hello"), secret="wrong").status_code == 401
+    assert post(stack, text_update(chat, "hello"), secret=None).status_code == 401
+    time.sleep(1)
+    assert fake.sent(chat) == []
+
+
+def test_the_same_update_delivered_twice_gets_one_reply(telegram):
+    stack, fake = telegram
+    chat, update = 5004, text_update(5004, "hi")
+    assert post(stack, update).json() == {"ok": True}
+    assert post(stack, update).json() == {"ok": True, "duplicate": True}
+    wait_for(fake, chat, 1)
+    time.sleep(1.5)
+    assert len(fake.sent(chat)) == 1
+
+
+def test_provider_errors_are_retried_and_replies_stay_in_order(telegram):
+    stack, fake = telegram
+    chat = 5005
+    fake.failures += [(500, {"ok": False, "error_code": 500, "description": "Internal"}),
+                      (500, {"ok": False, "error_code": 500, "description": "Internal"})]
+    post(stack, text_update(chat, "which payment methods do you accept"))
+    sent = wait_for(fake, chat, 2)
+    assert "PayPal" in sent[0]["text"] and sent[1]["text"] == "Did that answer your question?"
+    time.sleep(1.5)
+    assert len(fake.sent(chat)) == 2  # each once
+
+
+def test_photos_get_a_polite_answer(telegram):
+    stack, fake = telegram
+    chat = 5006
+    update = text_update(chat, "x")
+    del update["message"]["text"]
+    update["message"]["photo"] = [{"file_id": "abc", "width": 90, "height": 90}]
+    assert post(stack, update).status_code == 200
+    assert "only read text" in wait_for(fake, chat, 1)[0]["text"]
+
+
+def test_an_agents_reply_reaches_the_customer_on_telegram(telegram):
+    stack, fake = telegram
+    chat = 5007
+    post(stack, text_update(chat, "I want to talk to a person"))
+    wait_for(fake, chat, 1)
+    agent = httpx.Client(base_url=stack.desk_url, timeout=30)
+    headers = {"X-CSRF-Token": agent.post("/api/console/login", json={
+        "username": "alex", "password": "harbor-agent-1"}).json()["csrf_token"]}
+    item = next(i for i in agent.get("/api/console/queue").json()["items"])
+    conversation = agent.get(f"/api/console/conversations/{item['conversation_id']}").json()
+    assert conversation["channel"] == "telegram"
+    agent.post(f"/api/console/handoffs/{item['handoff_id']}/claim", headers=headers).raise_for_status()
+    agent.post(f"/api/console/conversations/{item['conversation_id']}/messages", headers=headers,
+               json={"text": "Hi Maya, Alex here. How can I help?"}).raise_for_status()
+    deadline = time.monotonic() + 30
+    while (texts := [m["text"] for m in fake.sent(chat)])[-1:] != ["Hi Maya, Alex here. How can I help?"]:
+        assert time.monotonic() < deadline, texts
+        time.sleep(0.1)
+    assert [t for t in texts if "joined" in t] == ["Alex Rivera from our team has joined the conversation."]
+    assert texts.index("Alex Rivera from our team has joined the conversation.") < len(texts) - 1
