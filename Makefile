@@ -13,7 +13,7 @@ export PYTHONWARNINGS := ignore
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: setup run train test test-unit test-data test-stories test-integration test-browser \
-        seed browser postgres train-sentiment eval-escalation eval-nlu eval-kb bench-latency bench-handoff bench-actions bench-kb bench-studio kb-index clean
+        seed browser postgres train-sentiment eval-escalation eval-nlu eval-kb bench-latency bench-handoff bench-actions bench-kb bench-studio bench-channels kb-index clean
 
 setup: $(RASA_VENV)/.installed $(APP_VENV)/.installed
 
@@ -123,6 +123,10 @@ bench-handoff: train
 bench-studio: train
 	$(APP_BIN)/python -m bench.studio_inbox --messages 100000
 	$(APP_BIN)/python -m bench.studio_publish
+
+# Telegram's turn (webhook to the reply at a fake Bot API) next to the widget's REST turn.
+bench-channels: train
+	$(APP_BIN)/python -m bench.channel_latency -n 120
 
 clean:
 	rm -rf models results reports var .rasa

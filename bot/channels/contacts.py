@@ -25,14 +25,24 @@ class Contacts:
             return False
         return True
 
-    def conversation_for(self, channel: str, external_id: str, display_name: str | None) -> str:
-        """The contact's conversation, opened on their first message."""
-        with self._sessions.begin() as session:
-            contact = session.scalar(select(ChannelContact).where(
-                ChannelContact.channel == channel, ChannelContact.external_id == external_id))
-            if contact is not None:
-                contact.last_inbound_at = utcnow()
-                return contact.conversation_id
+    def receive(self, channel: str, event_id: str, external_id: str,
+                display_name: str | None) -> str | None:
+        """Record the event and find the contact's conversation in one transaction (opened on
+        their first message); None when the event was seen before (a redelivery)."""
+        try:
+            with self._sessions.begin() as session:
+                session.add(InboundEvent(channel=channel, event_id=event_id))
+                session.flush()
+                contact = session.scalar(select(ChannelContact).where(
+                    ChannelContact.channel == channel, ChannelContact.external_id == external_id))
+                if contact is not None:
+                    contact.last_inbound_at = utcnow()
+                    return contact.conversation_id
+        except IntegrityError:
+            return None
+        return self._open(channel, external_id, display_name)
+
+    def _open(self, channel: str, external_id: str, display_name: str | None) -> str:
         conversation_id = self._conversations.create(channel).id
         try:
             with self._sessions.begin() as session:

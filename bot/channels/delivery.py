@@ -25,8 +25,13 @@ class Delivering:
         self._worker = worker
         self._formatters = formatters
 
-    async def conversation(self, channel: str, external_id: str, name: str | None) -> Conversation:
-        conversation_id = await run_in_threadpool(self.contacts.conversation_for, channel, external_id, name)
+    async def receive(self, channel: str, event_id: str, external_id: str,
+                      name: str | None) -> Conversation | None:
+        """The contact's conversation for a new event; None for a redelivered one."""
+        conversation_id = await run_in_threadpool(self.contacts.receive, channel, event_id,
+                                                  external_id, name)
+        if conversation_id is None:
+            return None
         return await run_in_threadpool(self._conversations.get, conversation_id)
 
     async def replies(self, conversation: Conversation, messages: list[Message]) -> None:

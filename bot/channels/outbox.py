@@ -59,16 +59,17 @@ class Outbox:
             session.add_all(rows)
         return [row.id for row in rows]
 
-    def due(self, limit: int = 100) -> list[Delivery]:
-        """The first pending delivery of each conversation, if its time has come."""
+    def due(self, limit: int = 500) -> list[list[Delivery]]:
+        """Each conversation's pending deliveries in order, if the first one's time has come
+        (a later one never overtakes an earlier one that is waiting to be retried)."""
         with self._sessions() as session:
             pending = session.scalars(select(Delivery).where(Delivery.status == DeliveryStatus.pending)
-                                      .order_by(Delivery.id).limit(limit * 10)).all()
-        heads: dict[str, Delivery] = {}
+                                      .order_by(Delivery.id).limit(limit)).all()
+        queues: dict[str, list[Delivery]] = {}
         for delivery in pending:
-            heads.setdefault(delivery.conversation_id, delivery)
+            queues.setdefault(delivery.conversation_id, []).append(delivery)
         now = utcnow()
-        return [d for d in heads.values() if aware(d.next_attempt_at) <= now][:limit]
+        return [queue for queue in queues.values() if aware(queue[0].next_attempt_at) <= now]
 
     def sent(self, delivery_id: int) -> None:
         with self._sessions.begin() as session:
@@ -119,7 +120,7 @@ class OutboxWorker:
         while True:
             try:
                 due = await run_in_threadpool(self._outbox.due)
-                await asyncio.gather(*(self._send(d) for d in due))
+                await asyncio.gather(*(self._send_queue(queue) for queue in due))
             except Exception:  # a broken row or database hiccup must not stop deliveries
                 log.exception("outbox worker: delivery round failed")
                 due = []
@@ -130,14 +131,23 @@ class OutboxWorker:
                 except asyncio.TimeoutError:
                     pass
 
-    async def _send(self, delivery: Delivery) -> None:
-        send = self._senders.get(delivery.channel)
+    async def _send_queue(self, queue: list[Delivery]) -> None:
+        """One conversation's deliveries back to back; each is marked sent while the next
+        goes out, and a failure stops the queue until its retry."""
+        marks = []
         try:
-            if send is None:
-                raise SendFailed(f"the {delivery.channel} channel is not configured", retry=False)
-            await send(delivery.recipient, delivery.payload)
-        except SendFailed as error:
-            log.warning("delivery %s on %s failed: %s", delivery.id, delivery.channel, error)
-            await run_in_threadpool(self._outbox.failed_attempt, delivery.id, error)
-            return
-        await run_in_threadpool(self._outbox.sent, delivery.id)
+            for delivery in queue:
+                send = self._senders.get(delivery.channel)
+                try:
+                    if send is None:
+                        raise SendFailed(f"the {delivery.channel} channel is not configured", retry=False)
+                    await send(delivery.recipient, delivery.payload)
+                except SendFailed as error:
+                    log.warning("delivery %s on %s failed: %s", delivery.id, delivery.channel, error)
+                    await run_in_threadpool(self._outbox.failed_attempt, delivery.id, error)
+                    if error.retry:
+                        return
+                    continue  # given up on: the next ones go on
+                marks.append(asyncio.ensure_future(run_in_threadpool(self._outbox.sent, delivery.id)))
+        finally:
+            await asyncio.gather(*marks)

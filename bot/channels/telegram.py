@@ -116,12 +116,9 @@ def add_telegram_routes(app: FastAPI, config: TelegramConfig, router: MessageRou
             raise HTTPException(400, "request body is not valid JSON") from None
         if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
             raise HTTPException(422, "not a Telegram update (no update_id)")
-        if not await run_in_threadpool(delivering.contacts.first_time, CHANNEL, str(update["update_id"])):
-            return {"ok": True, "duplicate": True}
-        await handle_update(update)
-        return {"ok": True}
+        return await handle_update(update)
 
-    async def handle_update(update: dict[str, Any]) -> None:
+    async def handle_update(update: dict[str, Any]) -> dict[str, Any]:
         callback = update.get("callback_query")
         message = update.get("message") or update.get("edited_message")
         if callback:
@@ -130,28 +127,30 @@ def add_telegram_routes(app: FastAPI, config: TelegramConfig, router: MessageRou
         elif message:
             chat, sender, text = message.get("chat") or {}, message.get("from") or {}, message.get("text")
         else:
-            return  # channel posts, membership changes: nothing a customer wrote
+            chat, sender, text = {}, {}, None  # channel posts, membership changes: nobody wrote
         if not chat.get("id") and not sender.get("id"):
-            return
+            new = await run_in_threadpool(delivering.contacts.first_time, CHANNEL, str(update["update_id"]))
+            return {"ok": True} if new else {"ok": True, "duplicate": True}
         chat_id = str(chat.get("id") or sender.get("id"))
         name = " ".join(filter(None, [sender.get("first_name"), sender.get("last_name")])) or None
-        conversation = await delivering.conversation(CHANNEL, chat_id, name)
+        conversation = await delivering.receive(CHANNEL, str(update["update_id"]), chat_id, name)
+        if conversation is None:
+            return {"ok": True, "duplicate": True}
         if callback:  # so the button stops spinning
             await delivering.send_raw(conversation, CHANNEL, chat_id,
                                       {"method": "answerCallbackQuery", "callback_query_id": callback["id"]})
         if not text or not text.strip():
             await delivering.unsupported(conversation, describe(message or {}), ONLY_TEXT)
-            return
-        try:
-            exchange = await router.handle(conversation, text)
-        except InvalidMessage as error:
-            await delivering.notice(conversation, str(error))
-            return
-        except BotUnavailable:
-            await delivering.notice(conversation, "Sorry, I can't answer right now. Your message is "
-                                                  "saved and a person will see it.")
-            return
-        await delivering.replies(conversation, exchange.replies)
+        else:
+            try:
+                exchange = await router.handle(conversation, text)
+                await delivering.replies(conversation, exchange.replies)
+            except InvalidMessage as error:
+                await delivering.notice(conversation, str(error))
+            except BotUnavailable:
+                await delivering.notice(conversation, "Sorry, I can't answer right now. Your message "
+                                                      "is saved and a person will see it.")
+        return {"ok": True}
 
     app.include_router(api)
 

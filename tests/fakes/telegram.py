@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from bot.launcher import free_port
@@ -13,7 +14,7 @@ from bot.launcher import free_port
 class FakeTelegram:
     def __init__(self, token: str) -> None:
         self.token = token
-        self.calls: list[tuple[str, dict]] = []
+        self.calls: list[tuple[str, dict, float]] = []  # method, body, time.perf_counter()
         self.failures: list[tuple[int, dict]] = []  # answered before any success, in order
         self._lock = threading.Lock()
         self.port = free_port()
@@ -29,9 +30,9 @@ class FakeTelegram:
                 with fake._lock:
                     if fake.failures:
                         status, answer = fake.failures.pop(0)
-                        fake.calls.append((f"{method}:failed", body))
+                        fake.calls.append((f"{method}:failed", body, time.perf_counter()))
                         return self._answer(status, answer)
-                    fake.calls.append((method, body))
+                    fake.calls.append((method, body, time.perf_counter()))
                 self._answer(200, {"ok": True, "result": {"message_id": len(fake.calls)}})
 
             def _answer(self, status: int, data: dict) -> None:
@@ -61,9 +62,14 @@ class FakeTelegram:
 
     def sent(self, chat_id: int | str) -> list[dict]:
         with self._lock:
-            return [body for method, body in self.calls if method == "sendMessage"
+            return [body for method, body, _ in self.calls if method == "sendMessage"
+                    and str(body.get("chat_id")) == str(chat_id)]
+
+    def arrivals(self, chat_id: int | str) -> list[float]:
+        with self._lock:
+            return [at for method, body, at in self.calls if method == "sendMessage"
                     and str(body.get("chat_id")) == str(chat_id)]
 
     def method_calls(self, name: str) -> list[dict]:
         with self._lock:
-            return [body for method, body in self.calls if method == name]
+            return [body for method, body, _ in self.calls if method == name]
