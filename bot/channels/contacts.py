@@ -54,6 +54,11 @@ class Contacts:
                     ChannelContact.channel == channel, ChannelContact.external_id == external_id))
         return conversation_id
 
+    def contact(self, conversation_id: str) -> ChannelContact | None:
+        with self._sessions() as session:
+            return session.scalar(select(ChannelContact).where(
+                ChannelContact.conversation_id == conversation_id))
+
     def recipient(self, conversation_id: str) -> tuple[str, str] | None:
         """(channel, provider id) of a channel conversation; None for the web widget."""
         with self._sessions() as session:

@@ -49,6 +49,15 @@ class Delivering:
         await run_in_threadpool(self._outbox.enqueue, conversation_id, channel, external_id, payloads)
         self._worker.wake()
 
+    def status(self, conversation_id: str) -> dict | None:
+        """For the agent: who the channel contact is, and replies that could not be delivered."""
+        contact = self.contacts.contact(conversation_id)
+        if contact is None:
+            return None
+        failed = [{"message_id": d.message_id, "error": d.last_error}
+                  for d in self._outbox.for_conversation(conversation_id) if d.status == "failed"]
+        return {"channel": contact.channel, "contact": contact.display_name, "undelivered": failed}
+
     async def send_raw(self, conversation: Conversation, channel: str, recipient: str, payload: dict) -> None:
         """A provider call that is no message (Telegram's answerCallbackQuery)."""
         await run_in_threadpool(self._outbox.enqueue, conversation.id, channel, recipient, [(None, payload)])

@@ -59,6 +59,7 @@ class ConsoleDeps:
     login_rate: RateLimitItem
     # Sends what the console tells a customer on their messaging channel (the widget has its socket).
     deliver: Callable[[str, list[Message]], Awaitable[None]] | None = None
+    channel_status: Callable[[str], dict | None] | None = None
     login_limiter: MovingWindowRateLimiter = field(
         default_factory=lambda: MovingWindowRateLimiter(MemoryStorage()))
 
@@ -112,6 +113,8 @@ def add_console_routes(app: FastAPI, deps: ConsoleDeps) -> None:
                                        deps.handoffs, deps.profiles, deps.suggester)
         if view is None:
             raise HTTPException(404, "conversation not found")
+        if deps.channel_status is not None:
+            view["messaging"] = await run_in_threadpool(deps.channel_status, conversation_id)
         return view
 
     @api.get("/api/console/conversations/{conversation_id}/handoff")

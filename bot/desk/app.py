@@ -117,7 +117,7 @@ def create_app(settings: Settings | None = None, sentiment: SentimentModel | Non
     accounts = AccountStore(sessions)
     add_console_routes(app, ConsoleDeps(accounts, store, handoffs, profiles, feedback,
                                         suggester, hub, parse_rate(settings.login_rate),
-                                        delivering.deliver))
+                                        delivering.deliver, delivering.status))
     if telegram:
         add_telegram_routes(app, telegram, router, delivering)
     releases = ReleaseLog(sessions)

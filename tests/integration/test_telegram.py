@@ -135,6 +135,7 @@ def test_an_agents_reply_reaches_the_customer_on_telegram(telegram):
     item = next(i for i in agent.get("/api/console/queue").json()["items"])
     conversation = agent.get(f"/api/console/conversations/{item['conversation_id']}").json()
     assert conversation["channel"] == "telegram"
+    assert conversation["messaging"] == {"channel": "telegram", "contact": "Maya", "undelivered": []}
     agent.post(f"/api/console/handoffs/{item['handoff_id']}/claim", headers=headers).raise_for_status()
     agent.post(f"/api/console/conversations/{item['conversation_id']}/messages", headers=headers,
                json={"text": "Hi Maya, Alex here. How can I help?"}).raise_for_status()
@@ -144,3 +145,23 @@ def test_an_agents_reply_reaches_the_customer_on_telegram(telegram):
         time.sleep(0.1)
     assert [t for t in texts if "joined" in t] == ["Alex Rivera from our team has joined the conversation."]
     assert texts.index("Alex Rivera from our team has joined the conversation.") < len(texts) - 1
+
+
+def test_a_reply_the_provider_refuses_for_good_is_shown_to_the_agent(telegram):
+    stack, fake = telegram
+    chat = 5008
+    fake.failures.append((403, {"ok": False, "error_code": 403,
+                                "description": "Forbidden: bot was blocked by the user"}))
+    post(stack, text_update(chat, "I want to talk to a person"))
+    agent = httpx.Client(base_url=stack.desk_url, timeout=30)
+    agent.post("/api/console/login", json={"username": "sam", "password": "harbor-agent-2"}).raise_for_status()
+    deadline = time.monotonic() + 30
+    while True:
+        items = [i for i in agent.get("/api/console/queue").json()["items"] if i["status"] == "queued"]
+        views = [agent.get(f"/api/console/conversations/{i['conversation_id']}").json() for i in items]
+        mine = [v for v in views if (v.get("messaging") or {}).get("undelivered")]
+        if mine:
+            break
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert "blocked by the user" in mine[0]["messaging"]["undelivered"][0]["error"]

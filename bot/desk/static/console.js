@@ -220,10 +220,14 @@
     const h = c.handoff;
     const mine = Boolean(h && h.mine && h.status === "claimed");
     $("conversation-title").textContent = "Conversation " + c.conversation_id;
-    $("conversation-meta").textContent = [c.channel, "mode: " + c.mode, c.contact_email,
+    const m = c.messaging;
+    $("conversation-meta").textContent = [m && m.contact ? c.channel + " (" + m.contact + ")" : c.channel,
+      "mode: " + c.mode, c.contact_email,
       h ? cap(h.priority) + " priority" + (h.created_at ? ", handed off " + hhmm(h.created_at) : "") : ""]
       .filter(Boolean).join(" · ");
     $("conversation-status").textContent = statusText(c);
+    $("delivery-warning").textContent = (m && m.undelivered.length ? m.undelivered.length + " message(s) could not be delivered on "
+      + c.channel + ": " + m.undelivered[m.undelivered.length - 1].error : "");
     $("claim").hidden = !(h && h.status === "queued");
     $("resolve").hidden = !mine;
     $("hand-back").hidden = !mine;
