@@ -8,12 +8,15 @@ import sys
 
 import httpx
 
+from bot.channels.slack import slack_config
 from bot.channels.telegram import ALLOWED_UPDATES, telegram_config
 from bot.settings import Settings, get_settings
 
-# Channel, the environment variables that turn it on, its webhook path.
+# Channel, the environment variables that turn it on, its webhook paths.
 CHANNELS = [("telegram", ["ASSISTANT_TELEGRAM_BOT_TOKEN", "ASSISTANT_TELEGRAM_SECRET_TOKEN"],
-             "/webhooks/telegram")]
+             ["/webhooks/telegram"]),
+            ("slack", ["ASSISTANT_SLACK_BOT_TOKEN", "ASSISTANT_SLACK_SIGNING_SECRET"],
+             ["/webhooks/slack/events", "/webhooks/slack/interactivity"])]
 
 
 def webhook_url(settings: Settings, path: str) -> str:
@@ -23,10 +26,11 @@ def webhook_url(settings: Settings, path: str) -> str:
 
 def list_channels(_: argparse.Namespace) -> int:
     settings = get_settings()
-    on = {"telegram": telegram_config(settings) is not None}
-    for name, variables, path in CHANNELS:
+    on = {"telegram": telegram_config(settings) is not None, "slack": slack_config(settings) is not None}
+    for name, variables, paths in CHANNELS:
         state = "on " if on[name] else "off"
-        print(f"{name:<10} {state}  webhook: {webhook_url(settings, path)}"
+        urls = ", ".join(webhook_url(settings, path) for path in paths)
+        print(f"{name:<10} {state}  webhook: {urls}"
               + ("" if on[name] else f"  (set {' and '.join(variables)})"))
     if not settings.public_url:
         print("Set ASSISTANT_PUBLIC_URL to the HTTPS address providers reach the desk at.")

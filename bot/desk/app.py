@@ -22,6 +22,8 @@ from bot.console.suggestions import Suggester
 from bot.channels.contacts import Contacts
 from bot.channels.delivery import Delivering
 from bot.channels.outbox import Outbox, OutboxWorker
+from bot.channels.slack import SlackSender, add_slack_routes, slack_config
+from bot.channels.slack import message_payloads as slack_payloads
 from bot.channels.telegram import TelegramSender, add_telegram_routes, telegram_config
 from bot.channels.telegram import message_payloads as telegram_payloads
 from bot.db import make_engine, make_session_factory
@@ -87,12 +89,16 @@ def create_app(settings: Settings | None = None, sentiment: SentimentModel | Non
     escalator = Escalator(store, handoffs, rasa, policy, sentiment, profiles, feedback, hub,
                           suggester.titles, review)
     router = MessageRouter(store, rasa, escalator, settings.max_message_chars, review)
-    telegram = telegram_config(settings)
-    senders = {"telegram": TelegramSender(telegram)} if telegram else {}
+    telegram, slack = telegram_config(settings), slack_config(settings)
+    senders: dict[str, TelegramSender | SlackSender] = {}
+    if telegram:
+        senders["telegram"] = TelegramSender(telegram)
+    if slack:
+        senders["slack"] = SlackSender(slack)
     outbox = Outbox(sessions)
     worker = OutboxWorker(outbox, {name: sender.send for name, sender in senders.items()})
     delivering = Delivering(Contacts(sessions, store), store, outbox, worker,
-                            {"telegram": telegram_payloads})
+                            {"telegram": telegram_payloads, "slack": slack_payloads})
     secret = settings.identity_secret.get_secret_value() if settings.identity_secret else None
 
     @asynccontextmanager
@@ -120,6 +126,8 @@ def create_app(settings: Settings | None = None, sentiment: SentimentModel | Non
                                         delivering.deliver, delivering.status))
     if telegram:
         add_telegram_routes(app, telegram, router, delivering)
+    if slack:
+        add_slack_routes(app, slack, router, delivering)
     releases = ReleaseLog(sessions)
     add_studio_routes(app, StudioDeps(
         review.store, store, TrainingData(settings.project_dir), ArticleEditor(settings.kb_folder),
