@@ -3,7 +3,8 @@
 Every request's signature is checked with slack_sdk's SignatureVerifier (`v0:` base string,
 HMAC-SHA256, constant-time comparison, 5-minute window). Slack wants an answer within 3
 seconds and retries otherwise, so a request is acknowledged at once and the turn runs in
-the background; a retry carries the same `event_id` (or click) and changes nothing.
+the background (the message is stored before the 200); a retry carries the same
+`event_id` (or click) and changes nothing.
 """
 
 import asyncio
@@ -21,6 +22,7 @@ from slack_sdk.signature import SignatureVerifier
 from bot.channels.delivery import Delivering
 from bot.channels.outbox import SendFailed
 from bot.desk.messaging import BotUnavailable, InvalidMessage, MessageRouter
+from bot.desk.models import Conversation, Message
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -127,7 +129,7 @@ def add_slack_routes(app: FastAPI, config: SlackConfig, router: MessageRouter,
                   and not event.get("bot_id") and event.get("user") and event.get("channel"))
         if not wanted:  # the bot's own messages, edits, joins: nobody wrote to the bot
             return JSONResponse({"ok": True})
-        in_background(turn(str(event_id), event["channel"], event["user"], event.get("text") or ""))
+        await take(str(event_id), event["channel"], event["user"], event.get("text") or "")
         return JSONResponse({"ok": True})
 
     @api.post("/webhooks/slack/interactivity")
@@ -144,27 +146,33 @@ def add_slack_routes(app: FastAPI, config: SlackConfig, router: MessageRouter,
         if not user or not channel:
             return Response(status_code=200)
         click_id = f"click:{payload.get('trigger_id') or action.get('action_ts')}"
-        in_background(turn(click_id, channel, user, action.get("value") or ""))
+        await take(click_id, channel, user, action.get("value") or "")
         return Response(status_code=200)
 
-    async def turn(event_id: str, channel: str, user: str, text: str) -> None:
+    async def take(event_id: str, channel: str, user: str, text: str) -> None:
+        """Store the message before Slack gets its 200; the turn itself runs afterwards."""
+        conversation = await delivering.receive(CHANNEL, event_id, channel, user)
+        if conversation is None:
+            return  # a retry of an event already taken
+        if not text.strip():
+            await delivering.unsupported(conversation, "[file or attachment]",
+                                         "Sorry, I can only read text messages here.")
+            return
         try:
-            conversation = await delivering.receive(CHANNEL, event_id, channel, user)
-            if conversation is None:
-                return  # a retry of an event already taken
-            if not text.strip():
-                await delivering.unsupported(conversation, "[file or attachment]",
-                                             "Sorry, I can only read text messages here.")
-                return
-            try:
-                exchange = await router.handle(conversation, text)
-                await delivering.replies(conversation, exchange.replies)
-            except InvalidMessage as error:
-                await delivering.notice(conversation, str(error))
-            except BotUnavailable:
-                await delivering.notice(conversation, "Sorry, I can't answer right now. Your message "
-                                                      "is saved and a person will see it.")
+            message = await router.accept(conversation, text)
+        except InvalidMessage as error:
+            await delivering.notice(conversation, str(error))
+            return
+        in_background(turn(conversation, message))
+
+    async def turn(conversation: Conversation, message: Message) -> None:
+        try:
+            exchange = await router.answer(conversation, message)
+            await delivering.replies(conversation, exchange.replies)
+        except BotUnavailable:
+            await delivering.notice(conversation, "Sorry, I can't answer right now. Your message "
+                                                  "is saved and a person will see it.")
         except Exception:  # the request was acknowledged: log, never raise into the void
-            log.exception("slack: could not handle event %s", event_id)
+            log.exception("slack: could not answer message %s", message.id)
 
     app.include_router(api)

@@ -67,14 +67,28 @@ class MessageRouter:
         lock = self._locks.setdefault(conversation.id, asyncio.Lock())
         async with lock:
             message = await run_in_threadpool(self._store.add_customer_message, conversation.id, text)
-            current = await run_in_threadpool(self._store.get, conversation.id)
-            if current.mode == Mode.human:
-                return Exchange(message, await self._escalator.while_with_a_person(current, message))
-            if current.mode == Mode.rating:
-                replies = await self._escalator.take_rating(current, message)
-                if replies is not None:
-                    return Exchange(message, replies)
-            return await self._ask_bot(current, message)
+            return await self._answer(conversation, message)
+
+    async def accept(self, conversation: Conversation, text: str) -> Message:
+        """Validate and store only: a channel that must acknowledge at once (Slack) stores the
+        message before it answers the provider, then calls `answer` in the background."""
+        text = check_text(text, self._max_chars)
+        return await run_in_threadpool(self._store.add_customer_message, conversation.id, text)
+
+    async def answer(self, conversation: Conversation, message: Message) -> Exchange:
+        lock = self._locks.setdefault(conversation.id, asyncio.Lock())
+        async with lock:
+            return await self._answer(conversation, message)
+
+    async def _answer(self, conversation: Conversation, message: Message) -> Exchange:
+        current = await run_in_threadpool(self._store.get, conversation.id)
+        if current.mode == Mode.human:
+            return Exchange(message, await self._escalator.while_with_a_person(current, message))
+        if current.mode == Mode.rating:
+            replies = await self._escalator.take_rating(current, message)
+            if replies is not None:
+                return Exchange(message, replies)
+        return await self._ask_bot(current, message)
 
     async def _ask_bot(self, conversation: Conversation, message: Message) -> Exchange:
         metadata = {"channel": conversation.channel, "customer_id": conversation.customer_id}

@@ -104,3 +104,18 @@ def test_the_bots_own_messages_are_ignored(channels):
     assert post_event(stack, body).status_code == 200
     time.sleep(1)
     assert fake.posted("D103") == []
+
+
+def test_the_message_is_stored_before_slack_gets_its_answer(channels):
+    from sqlalchemy import select
+
+    from bot.db import make_engine, make_session_factory
+    from bot.desk.models import Message
+
+    text = f"is my blender coming {time.time()}"
+    assert post_event(channels.stack, message_event("D104", text)).status_code == 200
+    engine = make_engine(channels.stack.database_url)
+    with make_session_factory(engine)() as session:
+        stored = session.scalars(select(Message).where(Message.text == text)).all()
+    engine.dispose()
+    assert len(stored) == 1 and stored[0].sender.value == "customer"
