@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api"
+    # Twilio (SMS and WhatsApp): also needs public_url, which Twilio signs requests over.
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_api_url: str = "https://api.twilio.com"
 
     @classmethod
     def settings_customise_sources(

@@ -10,13 +10,16 @@ import httpx
 
 from bot.channels.slack import slack_config
 from bot.channels.telegram import ALLOWED_UPDATES, telegram_config
+from bot.channels.twilio import twilio_config
 from bot.settings import Settings, get_settings
 
 # Channel, the environment variables that turn it on, its webhook paths.
 CHANNELS = [("telegram", ["ASSISTANT_TELEGRAM_BOT_TOKEN", "ASSISTANT_TELEGRAM_SECRET_TOKEN"],
              ["/webhooks/telegram"]),
             ("slack", ["ASSISTANT_SLACK_BOT_TOKEN", "ASSISTANT_SLACK_SIGNING_SECRET"],
-             ["/webhooks/slack/events", "/webhooks/slack/interactivity"])]
+             ["/webhooks/slack/events", "/webhooks/slack/interactivity"]),
+            ("twilio", ["ASSISTANT_TWILIO_ACCOUNT_SID", "ASSISTANT_TWILIO_AUTH_TOKEN",
+                        "ASSISTANT_PUBLIC_URL"], ["/webhooks/twilio"])]
 
 
 def webhook_url(settings: Settings, path: str) -> str:
@@ -26,7 +29,8 @@ def webhook_url(settings: Settings, path: str) -> str:
 
 def list_channels(_: argparse.Namespace) -> int:
     settings = get_settings()
-    on = {"telegram": telegram_config(settings) is not None, "slack": slack_config(settings) is not None}
+    on = {"telegram": telegram_config(settings) is not None, "slack": slack_config(settings) is not None,
+          "twilio": twilio_config(settings) is not None}
     for name, variables, paths in CHANNELS:
         state = "on " if on[name] else "off"
         urls = ", ".join(webhook_url(settings, path) for path in paths)

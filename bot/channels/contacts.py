@@ -26,7 +26,7 @@ class Contacts:
         return True
 
     def receive(self, channel: str, event_id: str, external_id: str,
-                display_name: str | None) -> str | None:
+                display_name: str | None, reply_from: str | None = None) -> str | None:
         """Record the event and find the contact's conversation in one transaction (opened on
         their first message); None when the event was seen before (a redelivery)."""
         try:
@@ -37,17 +37,20 @@ class Contacts:
                     ChannelContact.channel == channel, ChannelContact.external_id == external_id))
                 if contact is not None:
                     contact.last_inbound_at = utcnow()
+                    contact.reply_from = reply_from or contact.reply_from
                     return contact.conversation_id
         except IntegrityError:
             return None
-        return self._open(channel, external_id, display_name)
+        return self._open(channel, external_id, display_name, reply_from)
 
-    def _open(self, channel: str, external_id: str, display_name: str | None) -> str:
+    def _open(self, channel: str, external_id: str, display_name: str | None,
+              reply_from: str | None = None) -> str:
         conversation_id = self._conversations.create(channel).id
         try:
             with self._sessions.begin() as session:
                 session.add(ChannelContact(channel=channel, external_id=external_id,
-                                           display_name=display_name, conversation_id=conversation_id))
+                                           display_name=display_name, conversation_id=conversation_id,
+                                           reply_from=reply_from))
         except IntegrityError:  # the same contact's other message won the race
             with self._sessions() as session:
                 return session.scalar(select(ChannelContact.conversation_id).where(
@@ -58,6 +61,13 @@ class Contacts:
         with self._sessions() as session:
             return session.scalar(select(ChannelContact).where(
                 ChannelContact.conversation_id == conversation_id))
+
+    def set_options(self, conversation_id: str, options: list[dict] | None) -> None:
+        with self._sessions.begin() as session:
+            contact = session.scalar(select(ChannelContact).where(
+                ChannelContact.conversation_id == conversation_id))
+            if contact is not None:
+                contact.options = options
 
     def recipient(self, conversation_id: str) -> tuple[str, str] | None:
         """(channel, provider id) of a channel conversation; None for the web widget."""

@@ -4,14 +4,18 @@ agent's, the desk's notices) turned into provider payloads and put in the outbox
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from starlette.concurrency import run_in_threadpool
 
 from bot.channels.contacts import Contacts
 from bot.channels.outbox import Outbox, OutboxWorker
 from bot.desk.conversations import ConversationStore
-from bot.desk.models import Conversation, Message, Sender
+from bot.desk.models import Conversation, Message, Sender, aware, utcnow
 
+# Channels without buttons: options are numbered and a reply's number stands for its option.
+NUMBERED = {"sms", "whatsapp"}
+WHATSAPP_WINDOW = timedelta(hours=24)
 # Turns a reply's text and buttons into the channel's payloads, in sending order.
 Formatter = Callable[[str, list[dict] | None], list[dict]]
 
@@ -25,11 +29,11 @@ class Delivering:
         self._worker = worker
         self._formatters = formatters
 
-    async def receive(self, channel: str, event_id: str, external_id: str,
-                      name: str | None) -> Conversation | None:
+    async def receive(self, channel: str, event_id: str, external_id: str, name: str | None,
+                      reply_from: str | None = None) -> Conversation | None:
         """The contact's conversation for a new event; None for a redelivered one."""
         conversation_id = await run_in_threadpool(self.contacts.receive, channel, event_id,
-                                                  external_id, name)
+                                                  external_id, name, reply_from)
         if conversation_id is None:
             return None
         return await run_in_threadpool(self._conversations.get, conversation_id)
@@ -39,15 +43,28 @@ class Delivering:
 
     async def deliver(self, conversation_id: str, messages: list[Message]) -> None:
         """Queue messages for a channel conversation; the widget's need nothing (its socket)."""
-        recipient = await run_in_threadpool(self.contacts.recipient, conversation_id)
-        if recipient is None or not messages:
+        contact = await run_in_threadpool(self.contacts.contact, conversation_id)
+        if contact is None or not messages:
             return
-        channel, external_id = recipient
-        formatter = self._formatters[channel]
-        payloads = [(m.id, payload) for m in messages
+        formatter = self._formatters[contact.channel]
+        sender = {"From": contact.reply_from} if contact.reply_from else {}
+        payloads = [(m.id, {**payload, **sender}) for m in messages
                     for payload in formatter(m.text, (m.payload or {}).get("buttons"))]
-        await run_in_threadpool(self._outbox.enqueue, conversation_id, channel, external_id, payloads)
+        await run_in_threadpool(self._outbox.enqueue, conversation_id, contact.channel,
+                                contact.external_id, payloads)
+        if contact.channel in NUMBERED:
+            await run_in_threadpool(self.contacts.set_options, conversation_id,
+                                    (messages[-1].payload or {}).get("buttons") or None)
         self._worker.wake()
+
+    async def options(self, conversation_id: str) -> list[dict] | None:
+        contact = await run_in_threadpool(self.contacts.contact, conversation_id)
+        return contact.options if contact else None
+
+    def blocked(self, conversation_id: str) -> str | None:
+        """Why a person's reply cannot be sent on this conversation's channel now, if so."""
+        contact = self.contacts.contact(conversation_id)
+        return reply_window_closed(contact.last_inbound_at, contact.channel) if contact else None
 
     def status(self, conversation_id: str) -> dict | None:
         """For the agent: who the channel contact is, and replies that could not be delivered."""
@@ -72,3 +89,11 @@ class Delivering:
         inbound = await run_in_threadpool(self._conversations.add_customer_message, conversation.id, description)
         stored = await run_in_threadpool(self._conversations.record_bot_replies, inbound, [{"text": reply}])
         await self.deliver(conversation.id, stored)
+
+
+def reply_window_closed(last_inbound_at: datetime, channel: str) -> str | None:
+    """WhatsApp allows free-form messages only within 24 hours of the customer's last one."""
+    if channel == "whatsapp" and utcnow() - aware(last_inbound_at) > WHATSAPP_WINDOW:
+        return ("WhatsApp allows replies only within 24 hours of the customer's last message, "
+                "and this customer last wrote more than 24 hours ago: the reply was not sent")
+    return None

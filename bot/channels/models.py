@@ -25,6 +25,10 @@ class ChannelContact(Base):
     display_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"))
     last_inbound_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The number the customer wrote to (Twilio), which replies are sent from.
+    reply_from: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    # The last reply's options on channels without buttons (SMS, WhatsApp): "1" means the first.
+    options: Mapped[list | None] = mapped_column(JSON, nullable=True)
 
 
 class InboundEvent(Base):

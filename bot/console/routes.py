@@ -60,6 +60,8 @@ class ConsoleDeps:
     # Sends what the console tells a customer on their messaging channel (the widget has its socket).
     deliver: Callable[[str, list[Message]], Awaitable[None]] | None = None
     channel_status: Callable[[str], dict | None] | None = None
+    # Why a person's reply cannot go out on the channel now (WhatsApp's 24-hour window), if so.
+    reply_blocked: Callable[[str], str | None] | None = None
     login_limiter: MovingWindowRateLimiter = field(
         default_factory=lambda: MovingWindowRateLimiter(MemoryStorage()))
 
@@ -140,6 +142,10 @@ def add_console_routes(app: FastAPI, deps: ConsoleDeps) -> None:
     @api.post("/api/console/conversations/{conversation_id}/messages", status_code=201, dependencies=csrf)
     async def reply(conversation_id: str, body: TextIn, account: Agent) -> dict[str, Any]:
         await owned(conversation_id, account)
+        if deps.reply_blocked is not None:
+            blocked = await run_in_threadpool(deps.reply_blocked, conversation_id)
+            if blocked:
+                raise HTTPException(409, blocked)
         message = await tell_customer(conversation_id, body.text.strip(), Sender.agent,
                                       {"agent": account.display_name})
         return message_view(message)

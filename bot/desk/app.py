@@ -25,6 +25,8 @@ from bot.channels.outbox import Outbox, OutboxWorker
 from bot.channels.slack import SlackSender, add_slack_routes, slack_config
 from bot.channels.slack import message_payloads as slack_payloads
 from bot.channels.telegram import TelegramSender, add_telegram_routes, telegram_config
+from bot.channels.twilio import TwilioSender, add_twilio_routes, twilio_config
+from bot.channels.twilio import message_payloads as twilio_payloads
 from bot.channels.telegram import message_payloads as telegram_payloads
 from bot.db import make_engine, make_session_factory
 from bot.desk.conversations import ConversationNotFound, ConversationStore
@@ -89,16 +91,19 @@ def create_app(settings: Settings | None = None, sentiment: SentimentModel | Non
     escalator = Escalator(store, handoffs, rasa, policy, sentiment, profiles, feedback, hub,
                           suggester.titles, review)
     router = MessageRouter(store, rasa, escalator, settings.max_message_chars, review)
-    telegram, slack = telegram_config(settings), slack_config(settings)
-    senders: dict[str, TelegramSender | SlackSender] = {}
+    telegram, slack, twilio = telegram_config(settings), slack_config(settings), twilio_config(settings)
+    senders: dict[str, TelegramSender | SlackSender | TwilioSender] = {}
     if telegram:
         senders["telegram"] = TelegramSender(telegram)
     if slack:
         senders["slack"] = SlackSender(slack)
+    if twilio:
+        senders["sms"] = senders["whatsapp"] = TwilioSender(twilio)
     outbox = Outbox(sessions)
     worker = OutboxWorker(outbox, {name: sender.send for name, sender in senders.items()})
     delivering = Delivering(Contacts(sessions, store), store, outbox, worker,
-                            {"telegram": telegram_payloads, "slack": slack_payloads})
+                            {"telegram": telegram_payloads, "slack": slack_payloads,
+                             "sms": twilio_payloads, "whatsapp": twilio_payloads})
     secret = settings.identity_secret.get_secret_value() if settings.identity_secret else None
 
     @asynccontextmanager
@@ -107,7 +112,7 @@ def create_app(settings: Settings | None = None, sentiment: SentimentModel | Non
         worker.start()  # also resumes deliveries a restart left unsent
         yield
         await worker.stop()
-        for sender in senders.values():
+        for sender in set(senders.values()):
             await sender.aclose()
         await review.drain()
         await rasa.aclose()
@@ -123,11 +128,13 @@ def create_app(settings: Settings | None = None, sentiment: SentimentModel | Non
     accounts = AccountStore(sessions)
     add_console_routes(app, ConsoleDeps(accounts, store, handoffs, profiles, feedback,
                                         suggester, hub, parse_rate(settings.login_rate),
-                                        delivering.deliver, delivering.status))
+                                        delivering.deliver, delivering.status, delivering.blocked))
     if telegram:
         add_telegram_routes(app, telegram, router, delivering)
     if slack:
         add_slack_routes(app, slack, router, delivering)
+    if twilio:
+        add_twilio_routes(app, twilio, router, delivering)
     releases = ReleaseLog(sessions)
     add_studio_routes(app, StudioDeps(
         review.store, store, TrainingData(settings.project_dir), ArticleEditor(settings.kb_folder),

@@ -2,7 +2,7 @@
 
 Revision ID: 0006
 Revises: 0005
-Create Date: 2026-12-01 16:32:14.059973
+Create Date: 2026-12-01 17:08:07.616898
 """
 from alembic import op
 import sqlalchemy as sa
@@ -30,6 +30,8 @@ def upgrade() -> None:
     sa.Column('display_name', sa.String(length=200), nullable=True),
     sa.Column('conversation_id', sa.String(length=36), nullable=False),
     sa.Column('last_inbound_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('reply_from', sa.String(length=128), nullable=True),
+    sa.Column('options', sa.JSON(), nullable=True),
     sa.ForeignKeyConstraint(['conversation_id'], ['conversations.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('channel', 'external_id')

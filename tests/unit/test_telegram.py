@@ -48,3 +48,15 @@ def test_set_webhook_registers_the_public_url_with_the_secret(fake, capsys):
     assert "now sends updates to https://support.example.com/webhooks/telegram" in capsys.readouterr().out
     assert main(["channels"]) == 0
     assert "telegram   on" in capsys.readouterr().out
+
+
+def test_twilios_published_signature_example():
+    from bot.channels.twilio import signature, signature_valid
+
+    params = {"CallSid": "CA1234567890ABCDE", "Caller": "+12349013030", "Digits": "1234",
+              "From": "+12349013030", "To": "+18005551212"}
+    url = "https://mycompany.com/myapp.php?foo=1&bar=2"
+    assert signature("12345", url, params) == "0/KCTR6DLpKmkAf8muzZqo1nDgQ="
+    assert signature_valid("12345", url, params, "0/KCTR6DLpKmkAf8muzZqo1nDgQ=")
+    assert not signature_valid("12345", url, {**params, "Digits": "9999"}, "0/KCTR6DLpKmkAf8muzZqo1nDgQ=")
+    assert not signature_valid("12345", url, params, None)
