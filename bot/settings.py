@@ -83,6 +83,12 @@ class Settings(BaseSettings):
     twilio_account_sid: str | None = None
     twilio_auth_token: SecretStr | None = None
     twilio_api_url: str = "https://api.twilio.com"
+    # Meta: Messenger (page token) and the WhatsApp Cloud API (its token), one app.
+    meta_app_secret: SecretStr | None = None
+    meta_verify_token: SecretStr | None = None
+    meta_page_token: SecretStr | None = None
+    meta_whatsapp_token: SecretStr | None = None
+    meta_api_url: str = "https://graph.facebook.com/v19.0"
 
     @classmethod
     def settings_customise_sources(

@@ -8,6 +8,7 @@ import sys
 
 import httpx
 
+from bot.channels.meta import meta_config
 from bot.channels.slack import slack_config
 from bot.channels.telegram import ALLOWED_UPDATES, telegram_config
 from bot.channels.twilio import twilio_config
@@ -19,7 +20,9 @@ CHANNELS = [("telegram", ["ASSISTANT_TELEGRAM_BOT_TOKEN", "ASSISTANT_TELEGRAM_SE
             ("slack", ["ASSISTANT_SLACK_BOT_TOKEN", "ASSISTANT_SLACK_SIGNING_SECRET"],
              ["/webhooks/slack/events", "/webhooks/slack/interactivity"]),
             ("twilio", ["ASSISTANT_TWILIO_ACCOUNT_SID", "ASSISTANT_TWILIO_AUTH_TOKEN",
-                        "ASSISTANT_PUBLIC_URL"], ["/webhooks/twilio"])]
+                        "ASSISTANT_PUBLIC_URL"], ["/webhooks/twilio"]),
+            ("meta", ["ASSISTANT_META_APP_SECRET", "ASSISTANT_META_VERIFY_TOKEN",
+                      "ASSISTANT_META_PAGE_TOKEN or ASSISTANT_META_WHATSAPP_TOKEN"], ["/webhooks/meta"])]
 
 
 def webhook_url(settings: Settings, path: str) -> str:
@@ -30,7 +33,7 @@ def webhook_url(settings: Settings, path: str) -> str:
 def list_channels(_: argparse.Namespace) -> int:
     settings = get_settings()
     on = {"telegram": telegram_config(settings) is not None, "slack": slack_config(settings) is not None,
-          "twilio": twilio_config(settings) is not None}
+          "twilio": twilio_config(settings) is not None, "meta": meta_config(settings) is not None}
     for name, variables, paths in CHANNELS:
         state = "on " if on[name] else "off"
         urls = ", ".join(webhook_url(settings, path) for path in paths)

@@ -14,8 +14,10 @@ from bot.desk.conversations import ConversationStore
 from bot.desk.models import Conversation, Message, Sender, aware, utcnow
 
 # Channels without buttons: options are numbered and a reply's number stands for its option.
-NUMBERED = {"sms", "whatsapp"}
-WHATSAPP_WINDOW = timedelta(hours=24)
+NUMBERED = {"sms", "whatsapp", "whatsapp_cloud"}
+# Meta's messaging window: free-form messages only within 24 hours of the customer's last one.
+WINDOWED = {"whatsapp", "whatsapp_cloud", "messenger"}
+REPLY_WINDOW = timedelta(hours=24)
 # Turns a reply's text and buttons into the channel's payloads, in sending order.
 Formatter = Callable[[str, list[dict] | None], list[dict]]
 
@@ -92,8 +94,17 @@ class Delivering:
 
 
 def reply_window_closed(last_inbound_at: datetime, channel: str) -> str | None:
-    """WhatsApp allows free-form messages only within 24 hours of the customer's last one."""
-    if channel == "whatsapp" and utcnow() - aware(last_inbound_at) > WHATSAPP_WINDOW:
-        return ("WhatsApp allows replies only within 24 hours of the customer's last message, "
+    if channel in WINDOWED and utcnow() - aware(last_inbound_at) > REPLY_WINDOW:
+        name = "Messenger" if channel == "messenger" else "WhatsApp"
+        return (f"{name} allows replies only within 24 hours of the customer's last message, "
                 "and this customer last wrote more than 24 hours ago: the reply was not sent")
     return None
+
+
+def chosen(text: str, options: list[dict] | None) -> str:
+    """On channels without buttons, a reply of just an option's number stands for it."""
+    stripped = text.strip().rstrip(".")
+    if options and stripped.isdigit() and 1 <= int(stripped) <= len(options):
+        option = options[int(stripped) - 1]
+        return option.get("payload") or option["title"]
+    return text

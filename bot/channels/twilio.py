@@ -19,7 +19,7 @@ import httpx
 from fastapi import APIRouter, FastAPI, Header, HTTPException, Request
 from fastapi.responses import Response
 
-from bot.channels.delivery import Delivering
+from bot.channels.delivery import Delivering, chosen
 from bot.channels.outbox import SendFailed
 from bot.desk.messaging import BotUnavailable, InvalidMessage, MessageRouter
 from bot.settings import Settings
@@ -67,15 +67,6 @@ def numbered(text: str, buttons: list[dict] | None) -> str:
 def message_payloads(text: str, buttons: list[dict] | None) -> list[dict]:
     body = numbered(text or " ", buttons)
     return [{"Body": body[i:i + MAX_BODY]} for i in range(0, len(body), MAX_BODY)]
-
-
-def chosen(text: str, options: list[dict] | None) -> str:
-    """A reply of just an option's number stands for that option."""
-    stripped = text.strip().rstrip(".")
-    if options and stripped.isdigit() and 1 <= int(stripped) <= len(options):
-        option = options[int(stripped) - 1]
-        return option.get("payload") or option["title"]
-    return text
 
 
 class TwilioSender:

@@ -21,6 +21,7 @@ from bot.console.routes import ConsoleDeps, add_console_routes
 from bot.console.suggestions import Suggester
 from bot.channels.contacts import Contacts
 from bot.channels.delivery import Delivering
+from bot.channels.meta import MetaSender, add_meta_routes, messenger_payloads, meta_config, whatsapp_payloads
 from bot.channels.outbox import Outbox, OutboxWorker
 from bot.channels.slack import SlackSender, add_slack_routes, slack_config
 from bot.channels.slack import message_payloads as slack_payloads
@@ -92,18 +93,27 @@ def create_app(settings: Settings | None = None, sentiment: SentimentModel | Non
                           suggester.titles, review)
     router = MessageRouter(store, rasa, escalator, settings.max_message_chars, review)
     telegram, slack, twilio = telegram_config(settings), slack_config(settings), twilio_config(settings)
-    senders: dict[str, TelegramSender | SlackSender | TwilioSender] = {}
+    meta = meta_config(settings)
+    clients: list[TelegramSender | SlackSender | TwilioSender | MetaSender] = []
+    sends = {}
     if telegram:
-        senders["telegram"] = TelegramSender(telegram)
+        clients.append(TelegramSender(telegram))
+        sends["telegram"] = clients[-1].send
     if slack:
-        senders["slack"] = SlackSender(slack)
+        clients.append(SlackSender(slack))
+        sends["slack"] = clients[-1].send
     if twilio:
-        senders["sms"] = senders["whatsapp"] = TwilioSender(twilio)
+        clients.append(TwilioSender(twilio))
+        sends["sms"] = sends["whatsapp"] = clients[-1].send
+    if meta:
+        clients.append(MetaSender(meta))
+        sends["messenger"], sends["whatsapp_cloud"] = clients[-1].send_messenger, clients[-1].send_whatsapp
     outbox = Outbox(sessions)
-    worker = OutboxWorker(outbox, {name: sender.send for name, sender in senders.items()})
+    worker = OutboxWorker(outbox, sends)
     delivering = Delivering(Contacts(sessions, store), store, outbox, worker,
                             {"telegram": telegram_payloads, "slack": slack_payloads,
-                             "sms": twilio_payloads, "whatsapp": twilio_payloads})
+                             "sms": twilio_payloads, "whatsapp": twilio_payloads,
+                             "messenger": messenger_payloads, "whatsapp_cloud": whatsapp_payloads})
     secret = settings.identity_secret.get_secret_value() if settings.identity_secret else None
 
     @asynccontextmanager
@@ -112,8 +122,8 @@ def create_app(settings: Settings | None = None, sentiment: SentimentModel | Non
         worker.start()  # also resumes deliveries a restart left unsent
         yield
         await worker.stop()
-        for sender in set(senders.values()):
-            await sender.aclose()
+        for client in clients:
+            await client.aclose()
         await review.drain()
         await rasa.aclose()
         engine.dispose()
@@ -135,6 +145,8 @@ def create_app(settings: Settings | None = None, sentiment: SentimentModel | Non
         add_slack_routes(app, slack, router, delivering)
     if twilio:
         add_twilio_routes(app, twilio, router, delivering)
+    if meta:
+        add_meta_routes(app, meta, router, delivering)
     releases = ReleaseLog(sessions)
     add_studio_routes(app, StudioDeps(
         review.store, store, TrainingData(settings.project_dir), ArticleEditor(settings.kb_folder),

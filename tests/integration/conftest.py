@@ -10,6 +10,7 @@ import pytest
 
 from bot.launcher import Stack
 from bot.training import ensure_model
+from tests.fakes.meta import FakeMeta
 from tests.fakes.slack import FakeSlack
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.twilio import FakeTwilio
@@ -20,6 +21,9 @@ SLACK_TOKEN = "xoxb-test-token"
 SLACK_SIGNING_SECRET = secrets.token_hex(16)
 TWILIO_SID = "AC" + "0" * 32
 TWILIO_TOKEN = secrets.token_hex(16)
+META_APP_SECRET = secrets.token_hex(16)
+META_VERIFY_TOKEN = secrets.token_urlsafe(16)
+META_PAGE_TOKEN, META_WHATSAPP_TOKEN = "EAAG-page", "EAAG-whatsapp"
 PUBLIC_URL = "https://support.example.com"  # what Twilio signs; the desk sits behind a proxy
 
 
@@ -29,25 +33,31 @@ class Channels:
     telegram: FakeTelegram
     slack: FakeSlack
     twilio: FakeTwilio
+    meta: FakeMeta
 
 
 @pytest.fixture(scope="session")
 def channels(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Channels]:
     telegram, slack = FakeTelegram(TELEGRAM_TOKEN).start(), FakeSlack(SLACK_TOKEN).start()
     twilio = FakeTwilio(TWILIO_SID, TWILIO_TOKEN).start()
+    meta = FakeMeta(META_PAGE_TOKEN, META_WHATSAPP_TOKEN).start()
     stack = Stack.isolated(ensure_model(), tmp_path_factory.mktemp("channels-stack"), env={
         "ASSISTANT_TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN, "ASSISTANT_TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
         "ASSISTANT_TELEGRAM_API_URL": telegram.url,
         "ASSISTANT_SLACK_BOT_TOKEN": SLACK_TOKEN, "ASSISTANT_SLACK_SIGNING_SECRET": SLACK_SIGNING_SECRET,
         "ASSISTANT_SLACK_API_URL": slack.url,
         "ASSISTANT_TWILIO_ACCOUNT_SID": TWILIO_SID, "ASSISTANT_TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
-        "ASSISTANT_TWILIO_API_URL": twilio.url, "ASSISTANT_PUBLIC_URL": PUBLIC_URL})
+        "ASSISTANT_TWILIO_API_URL": twilio.url, "ASSISTANT_PUBLIC_URL": PUBLIC_URL,
+        "ASSISTANT_META_APP_SECRET": META_APP_SECRET, "ASSISTANT_META_VERIFY_TOKEN": META_VERIFY_TOKEN,
+        "ASSISTANT_META_PAGE_TOKEN": META_PAGE_TOKEN, "ASSISTANT_META_WHATSAPP_TOKEN": META_WHATSAPP_TOKEN,
+        "ASSISTANT_META_API_URL": meta.url})
     stack.start()
     try:
         stack.wait_healthy(timeout_s=240)
-        yield Channels(stack, telegram, slack, twilio)
+        yield Channels(stack, telegram, slack, twilio, meta)
     finally:
         stack.stop()
         telegram.stop()
         slack.stop()
         twilio.stop()
+        meta.stop()

@@ -1,5 +1,5 @@
-"""Telegram's payloads (texts split at the Bot API's limit, buttons as an inline keyboard) and
-registering the webhook with `assistant channels telegram set-webhook`."""
+"""Channel payloads (split at each limit, buttons per provider), the signature schemes against
+the providers' published examples, and `assistant channels telegram set-webhook`."""
 
 from __future__ import annotations
 
@@ -60,3 +60,14 @@ def test_twilios_published_signature_example():
     assert signature_valid("12345", url, params, "0/KCTR6DLpKmkAf8muzZqo1nDgQ=")
     assert not signature_valid("12345", url, {**params, "Digits": "9999"}, "0/KCTR6DLpKmkAf8muzZqo1nDgQ=")
     assert not signature_valid("12345", url, params, None)
+
+
+def test_the_x_hub_signature_256_scheme_against_githubs_published_example():
+    """Meta signs webhooks exactly as GitHub does (sha256= + hex HMAC of the raw body); Meta
+    publishes no test vector, GitHub does."""
+    from bot.channels.meta import signature_valid
+
+    signature = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
+    assert signature_valid("It's a Secret to Everybody", b"Hello, World!", signature)
+    assert not signature_valid("It's a Secret to Everybody", b"Hello, World?", signature)
+    assert not signature_valid("It's a Secret to Everybody", b"Hello, World!", None)
