@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from bot.channels.contacts import Contacts
 from bot.channels.outbox import Outbox, OutboxWorker
 from bot.desk.conversations import ConversationStore
+from bot.desk.messaging import BotUnavailable, InvalidMessage, MessageRouter
 from bot.desk.models import Conversation, Message, Sender, aware, utcnow
 
 # Channels without buttons: options are numbered and a reply's number stands for its option.
@@ -22,10 +23,15 @@ REPLY_WINDOW = timedelta(hours=24)
 Formatter = Callable[[str, list[dict] | None], list[dict]]
 
 
+ONLY_TEXT = "Sorry, I can only read text messages here. Could you type your question?"
+UNAVAILABLE = "Sorry, I can't answer right now. Your message is saved and a person will see it."
+
+
 class Delivering:
     def __init__(self, contacts: Contacts, conversations: ConversationStore, outbox: Outbox,
-                 worker: OutboxWorker, formatters: dict[str, Formatter]) -> None:
+                 worker: OutboxWorker, formatters: dict[str, Formatter], router: MessageRouter) -> None:
         self.contacts = contacts
+        self.router = router
         self._conversations = conversations
         self._outbox = outbox
         self._worker = worker
@@ -39,6 +45,22 @@ class Delivering:
         if conversation_id is None:
             return None
         return await run_in_threadpool(self._conversations.get, conversation_id)
+
+    async def answer(self, conversation: Conversation, text: str | None, what: str) -> None:
+        """A customer's message: text goes to the router and its replies out; anything else
+        (`what`, e.g. "[photo]") is kept in the transcript and answered politely."""
+        if not text or not text.strip():
+            await self.unsupported(conversation, what, ONLY_TEXT)
+            return
+        try:
+            exchange = await self.router.handle(conversation, text)
+        except InvalidMessage as error:
+            await self.notice(conversation, str(error))
+            return
+        except BotUnavailable:
+            await self.notice(conversation, UNAVAILABLE)
+            return
+        await self.replies(conversation, exchange.replies)
 
     async def replies(self, conversation: Conversation, messages: list[Message]) -> None:
         await self.deliver(conversation.id, [m for m in messages if m.text])

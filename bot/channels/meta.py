@@ -20,8 +20,6 @@ from fastapi.responses import PlainTextResponse
 
 from bot.channels.delivery import Delivering, chosen
 from bot.channels.outbox import SendFailed
-from bot.desk.messaging import BotUnavailable, InvalidMessage, MessageRouter
-from bot.desk.models import Conversation
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -29,7 +27,6 @@ PATH = "/webhooks/meta"
 MESSENGER, WHATSAPP = "messenger", "whatsapp_cloud"
 MAX_MESSENGER_TEXT = 2000
 MAX_WHATSAPP_TEXT = 4096
-ONLY_TEXT = "Sorry, I can only read text messages here. Could you type your question?"
 RETRY_CODES = {1, 2, 4, 17, 32, 613, 80007, 130429, 131048, 131056}  # transient or rate limits
 
 
@@ -170,8 +167,7 @@ def parse(envelope: dict[str, Any]) -> list[Inbound]:
     return found
 
 
-def add_meta_routes(app: FastAPI, config: MetaConfig, router: MessageRouter,
-                    delivering: Delivering) -> None:
+def add_meta_routes(app: FastAPI, config: MetaConfig, delivering: Delivering) -> None:
     api = APIRouter()
 
     @api.get(PATH)
@@ -198,23 +194,10 @@ def add_meta_routes(app: FastAPI, config: MetaConfig, router: MessageRouter,
             conversation = await delivering.receive(inbound.channel, inbound.event_id, inbound.sender,
                                                     inbound.name, reply_from=inbound.reply_from)
             if conversation is not None:
-                await answer(conversation, inbound)
+                text = inbound.text
+                if text and inbound.channel == WHATSAPP:  # more than three options came as numbers
+                    text = chosen(text, await delivering.options(conversation.id))
+                await delivering.answer(conversation, text, f"[{inbound.kind}]")
         return {"ok": True}
-
-    async def answer(conversation: Conversation, inbound: Inbound) -> None:
-        if not inbound.text or not inbound.text.strip():
-            await delivering.unsupported(conversation, f"[{inbound.kind}]", ONLY_TEXT)
-            return
-        text = inbound.text
-        if inbound.channel == WHATSAPP:  # more than three options came as numbers
-            text = chosen(text, await delivering.options(conversation.id))
-        try:
-            exchange = await router.handle(conversation, text)
-            await delivering.replies(conversation, exchange.replies)
-        except InvalidMessage as error:
-            await delivering.notice(conversation, str(error))
-        except BotUnavailable:
-            await delivering.notice(conversation, "Sorry, I can't answer right now. Your message is "
-                                                  "saved and a person will see it.")
 
     app.include_router(api)

@@ -19,9 +19,9 @@ from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from slack_sdk.signature import SignatureVerifier
 
-from bot.channels.delivery import Delivering
+from bot.channels.delivery import ONLY_TEXT, UNAVAILABLE, Delivering
 from bot.channels.outbox import SendFailed
-from bot.desk.messaging import BotUnavailable, InvalidMessage, MessageRouter
+from bot.desk.messaging import BotUnavailable, InvalidMessage
 from bot.desk.models import Conversation, Message
 from bot.settings import Settings
 
@@ -93,8 +93,8 @@ class SlackSender:
         await self._client.aclose()
 
 
-def add_slack_routes(app: FastAPI, config: SlackConfig, router: MessageRouter,
-                     delivering: Delivering, verifier: SignatureVerifier | None = None) -> None:
+def add_slack_routes(app: FastAPI, config: SlackConfig, delivering: Delivering,
+                     verifier: SignatureVerifier | None = None) -> None:
     verifier = verifier or SignatureVerifier(config.signing_secret)
     api = APIRouter()
     tasks: set[asyncio.Task] = set()
@@ -155,11 +155,10 @@ def add_slack_routes(app: FastAPI, config: SlackConfig, router: MessageRouter,
         if conversation is None:
             return  # a retry of an event already taken
         if not text.strip():
-            await delivering.unsupported(conversation, "[file or attachment]",
-                                         "Sorry, I can only read text messages here.")
+            await delivering.unsupported(conversation, "[file or attachment]", ONLY_TEXT)
             return
         try:
-            message = await router.accept(conversation, text)
+            message = await delivering.router.accept(conversation, text)
         except InvalidMessage as error:
             await delivering.notice(conversation, str(error))
             return
@@ -167,11 +166,10 @@ def add_slack_routes(app: FastAPI, config: SlackConfig, router: MessageRouter,
 
     async def turn(conversation: Conversation, message: Message) -> None:
         try:
-            exchange = await router.answer(conversation, message)
+            exchange = await delivering.router.answer(conversation, message)
             await delivering.replies(conversation, exchange.replies)
         except BotUnavailable:
-            await delivering.notice(conversation, "Sorry, I can't answer right now. Your message "
-                                                  "is saved and a person will see it.")
+            await delivering.notice(conversation, UNAVAILABLE)
         except Exception:  # the request was acknowledged: log, never raise into the void
             log.exception("slack: could not answer message %s", message.id)
 

@@ -17,7 +17,6 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.channels.delivery import Delivering
 from bot.channels.outbox import SendFailed
-from bot.desk.messaging import BotUnavailable, InvalidMessage, MessageRouter
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -25,7 +24,6 @@ CHANNEL = "telegram"
 MAX_TEXT = 4096       # Bot API limit per message
 MAX_CALLBACK = 64     # bytes of callback_data
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
-ONLY_TEXT = "Sorry, I can only read text messages here. Could you type your question?"
 
 
 @dataclass(frozen=True)
@@ -96,8 +94,7 @@ class TelegramSender:
         await self._client.aclose()
 
 
-def add_telegram_routes(app: FastAPI, config: TelegramConfig, router: MessageRouter,
-                        delivering: Delivering) -> None:
+def add_telegram_routes(app: FastAPI, config: TelegramConfig, delivering: Delivering) -> None:
     api = APIRouter()
 
     @api.post("/webhooks/telegram")
@@ -139,17 +136,7 @@ def add_telegram_routes(app: FastAPI, config: TelegramConfig, router: MessageRou
         if callback:  # so the button stops spinning
             await delivering.send_raw(conversation, CHANNEL, chat_id,
                                       {"method": "answerCallbackQuery", "callback_query_id": callback["id"]})
-        if not text or not text.strip():
-            await delivering.unsupported(conversation, describe(message or {}), ONLY_TEXT)
-        else:
-            try:
-                exchange = await router.handle(conversation, text)
-                await delivering.replies(conversation, exchange.replies)
-            except InvalidMessage as error:
-                await delivering.notice(conversation, str(error))
-            except BotUnavailable:
-                await delivering.notice(conversation, "Sorry, I can't answer right now. Your message "
-                                                      "is saved and a person will see it.")
+        await delivering.answer(conversation, text, describe(message or {}))
         return {"ok": True}
 
     app.include_router(api)

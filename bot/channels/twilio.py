@@ -21,14 +21,12 @@ from fastapi.responses import Response
 
 from bot.channels.delivery import Delivering, chosen
 from bot.channels.outbox import SendFailed
-from bot.desk.messaging import BotUnavailable, InvalidMessage, MessageRouter
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 PATH = "/webhooks/twilio"
 MAX_BODY = 1600  # characters Twilio accepts in one message body
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
-ONLY_TEXT = "Sorry, I can only read text messages here. Could you type your question?"
 
 
 @dataclass(frozen=True)
@@ -96,8 +94,7 @@ class TwilioSender:
         await self._client.aclose()
 
 
-def add_twilio_routes(app: FastAPI, config: TwilioConfig, router: MessageRouter,
-                      delivering: Delivering) -> None:
+def add_twilio_routes(app: FastAPI, config: TwilioConfig, delivering: Delivering) -> None:
     api = APIRouter()
 
     @api.post(PATH)
@@ -118,23 +115,9 @@ def add_twilio_routes(app: FastAPI, config: TwilioConfig, router: MessageRouter,
         conversation = await delivering.receive(channel, sid, sender, params.get("ProfileName"),
                                                 reply_from=ours)
         if conversation is not None:
-            await answer(conversation, channel, params)
+            text = chosen(params.get("Body", ""), await delivering.options(conversation.id))
+            await delivering.answer(conversation, text, "[media]" if int(params.get("NumMedia") or 0)
+                                    else "[empty message]")
         return Response(EMPTY_TWIML, media_type="text/xml")
-
-    async def answer(conversation, channel: str, params: dict[str, str]) -> None:  # noqa: ANN001
-        text = params.get("Body", "")
-        if not text.strip():
-            media = int(params.get("NumMedia") or 0)
-            await delivering.unsupported(conversation, "[media]" if media else "[empty message]", ONLY_TEXT)
-            return
-        text = chosen(text, await delivering.options(conversation.id))
-        try:
-            exchange = await router.handle(conversation, text)
-            await delivering.replies(conversation, exchange.replies)
-        except InvalidMessage as error:
-            await delivering.notice(conversation, str(error))
-        except BotUnavailable:
-            await delivering.notice(conversation, "Sorry, I can't answer right now. Your message is "
-                                                  "saved and a person will see it.")
 
     app.include_router(api)

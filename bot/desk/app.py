@@ -113,7 +113,8 @@ def create_app(settings: Settings | None = None, sentiment: SentimentModel | Non
     delivering = Delivering(Contacts(sessions, store), store, outbox, worker,
                             {"telegram": telegram_payloads, "slack": slack_payloads,
                              "sms": twilio_payloads, "whatsapp": twilio_payloads,
-                             "messenger": messenger_payloads, "whatsapp_cloud": whatsapp_payloads})
+                             "messenger": messenger_payloads, "whatsapp_cloud": whatsapp_payloads},
+                            router)
     secret = settings.identity_secret.get_secret_value() if settings.identity_secret else None
 
     @asynccontextmanager
@@ -140,13 +141,13 @@ def create_app(settings: Settings | None = None, sentiment: SentimentModel | Non
                                         suggester, hub, parse_rate(settings.login_rate),
                                         delivering.deliver, delivering.status, delivering.blocked))
     if telegram:
-        add_telegram_routes(app, telegram, router, delivering)
+        add_telegram_routes(app, telegram, delivering)
     if slack:
-        add_slack_routes(app, slack, router, delivering)
+        add_slack_routes(app, slack, delivering)
     if twilio:
-        add_twilio_routes(app, twilio, router, delivering)
+        add_twilio_routes(app, twilio, delivering)
     if meta:
-        add_meta_routes(app, meta, router, delivering)
+        add_meta_routes(app, meta, delivering)
     releases = ReleaseLog(sessions)
     add_studio_routes(app, StudioDeps(
         review.store, store, TrainingData(settings.project_dir), ArticleEditor(settings.kb_folder),

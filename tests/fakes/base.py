@@ -1,0 +1,51 @@
+"""What the fake providers share: a JSON-answering HTTP server on a free loopback port."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from bot.launcher import free_port
+
+
+class FakeProvider:
+    """Subclasses answer each POST in `handle(path, headers, body) -> (status, JSON)`."""
+
+    base_path = ""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.port = free_port()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                status, answer = fake.handle(self.path, self.headers, body)
+                raw = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
+
+            def log_message(self, *_: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def handle(self, path: str, headers, body: bytes) -> tuple[int, dict]:  # noqa: ANN001
+        raise NotImplementedError
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}{self.base_path}"
+
+    def start(self):  # noqa: ANN201 (returns the subclass)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
