@@ -104,12 +104,21 @@ class OutboxWorker:
         self._poll_s = poll_s
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
+        self._stopping = False
 
     def start(self) -> None:
+        self._stopping = False
         self._task = asyncio.ensure_future(self._run())
 
-    async def stop(self) -> None:
-        if self._task is not None:
+    async def stop(self, timeout_s: float = 10.0) -> None:
+        """Let the round in progress finish (what was sent gets marked sent), then stop."""
+        if self._task is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        try:
+            await asyncio.wait_for(self._task, timeout_s)
+        except asyncio.TimeoutError:  # a provider hanging: unmarked rows are resent after restart
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
 
@@ -117,14 +126,14 @@ class OutboxWorker:
         self._wake.set()
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 due = await run_in_threadpool(self._outbox.due)
                 await asyncio.gather(*(self._send_queue(queue) for queue in due))
             except Exception:  # a broken row or database hiccup must not stop deliveries
                 log.exception("outbox worker: delivery round failed")
                 due = []
-            if not due:
+            if not due and not self._stopping:
                 self._wake.clear()
                 try:
                     await asyncio.wait_for(self._wake.wait(), self._poll_s)
