@@ -69,6 +69,10 @@ def conversation_view(conversation_id: str, account: Account, conversations: Con
             last_customer, handoff.summary.get("issue", "") if handoff else "")],
         "notes": [{"id": n.id, "author": n.author, "text": n.text, "created_at": n.created_at.isoformat()}
                   for n in handoffs.notes(conversation_id)],
+        "other_conversations": [] if customer is None else [
+            {"conversation_id": other.id, "channel": other.channel, "created_at": other.created_at.isoformat(),
+             "last_message": last[:200]}
+            for other, last in conversations.others_of(customer.id, conversation_id)],
     }
 
 

@@ -112,6 +112,18 @@ class ConversationStore:
             session.get(Message, message.id).status = DeliveryStatus.failed
         message.status = DeliveryStatus.failed
 
+    def others_of(self, customer_id: str, besides: str, limit: int = 5) -> list[tuple[Conversation, str]]:
+        """The customer's other conversations, newest first, each with its last message: one
+        customer on the widget and on WhatsApp is one customer with two conversations."""
+        with self._sessions() as session:
+            conversations = session.scalars(
+                select(Conversation).where(Conversation.customer_id == customer_id,
+                                           Conversation.id != besides)
+                .order_by(Conversation.created_at.desc()).limit(limit)).all()
+            return [(c, session.scalar(select(Message.text).where(Message.conversation_id == c.id)
+                                       .order_by(Message.id.desc()).limit(1)) or "")
+                    for c in conversations]
+
     def transcript(self, conversation_id: str) -> list[Message]:
         with self._sessions() as session:
             return list(session.scalars(

@@ -153,3 +153,26 @@ def test_a_reply_the_provider_refuses_for_good_is_shown_to_the_agent(telegram):
         assert time.monotonic() < deadline
         time.sleep(0.2)
     assert "blocked by the user" in mine[0]["messaging"]["undelivered"][0]["error"]
+
+
+def test_one_customer_on_the_widget_and_on_telegram_is_one_customer(telegram):
+    from bot.identity import sign
+
+    stack, fake = telegram
+    chat = 5009
+    post(stack, text_update(chat, "where is my order?"))
+    wait_for(fake, chat, 1)
+    post(stack, text_update(chat, "maya.chen@example.com"))
+    wait_for(fake, chat, 2)
+    post(stack, text_update(chat, "10482"))
+    wait_for(fake, chat, 3)
+    identity = sign("C1001", stack.env["ASSISTANT_IDENTITY_SECRET"]).model_dump()
+    widget = httpx.Client(base_url=stack.desk_url, timeout=60)
+    created = widget.post("/api/conversations", json={"identity": identity}).json()
+    widget.post(f"/api/conversations/{created['id']}/messages", json={"text": "I want to talk to a person"},
+                headers={"X-Conversation-Token": created["token"]}).raise_for_status()
+    agent = httpx.Client(base_url=stack.desk_url, timeout=30)
+    agent.post("/api/console/login", json={"username": "alex", "password": "harbor-agent-1"}).raise_for_status()
+    view = agent.get(f"/api/console/conversations/{created['id']}").json()
+    assert view["profile"]["id"] == "C1001"
+    assert "telegram" in [o["channel"] for o in view["other_conversations"]]

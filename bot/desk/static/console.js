@@ -237,7 +237,7 @@
       : "Claim this conversation to reply";
     renderSummary(c.summary);
     renderTranscript(c.transcript || [], fresh);
-    renderProfile(c.profile, c.contact_email);
+    renderProfile(c.profile, c.contact_email, c.other_conversations || []);
     renderTimeline(c.transcript || []);
     renderSuggestions(c.suggestions || []);
     renderNotes(c.notes || []);
@@ -307,18 +307,22 @@
     if (jump || atBottom) box.scrollTop = box.scrollHeight;
   }
 
-  function renderProfile(p, contactEmail) {
+  function renderProfile(p, contactEmail, others) {
     if (!p) { $("profile").replaceChildren(muted("Guest, no customer profile" + (contactEmail ? " · " + contactEmail : "") + ".")); return; }
     const facts = [["Name", p.name], ["Customer", p.id], ["Email", p.email], ["Tier", p.tier], ["Language", p.language]]
       .filter(([, v]) => v !== null && v !== undefined && v !== "");
     const dl = el("dl", {}, ...facts.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, String(v))]));
     const orders = p.orders || [];
-    $("profile").replaceChildren(dl, orders.length ? el("table", { className: "orders" },
+    $("profile").replaceChildren(...[dl, orders.length ? el("table", { className: "orders" },
       el("caption", {}, "Orders"),
       el("thead", {}, el("tr", {}, ...["Order", "Status", "Placed", "Total"].map((t) => el("th", { scope: "col" }, t)))),
       el("tbody", {}, ...orders.map((o) => el("tr", {}, el("td", {}, orderId(o.id)), el("td", {}, o.status),
         el("td", {}, o.placed_on || ""), el("td", {}, money(o.total))))))
-      : muted("No orders."));
+      : muted("No orders."),
+      others.length ? el("div", { className: "others" }, el("h4", {}, "Other conversations"),
+        el("ul", {}, ...others.map((o) => el("li", {}, el("strong", {}, o.channel + " "),
+          el("span", { className: "muted" }, hhmm(o.created_at) + " " + new Date(o.created_at.endsWith("Z") ? o.created_at : o.created_at + "Z").toLocaleDateString() + ": "),
+          o.last_message)))) : null].filter(Boolean));
   }
 
   // One bar per customer message; height = negative score (CSSOM style, allowed by the CSP).
