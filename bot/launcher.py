@@ -10,7 +10,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,10 +23,9 @@ from bot.console.accounts import AccountStore, seed_demo_accounts
 from bot.db import make_engine, make_session_factory
 from bot.desk.migrate import upgrade_database
 from bot.profiles.seed import seed
-from bot.serving import (LOOPBACK, ServerInfo, ServingRecord, alive, rasa_command, read_record,
-                         stop_pid, write_record)
+from bot.serving import (LOOPBACK, ROOT, ServerInfo, ServingRecord, alive, free_port, rasa_command,
+                         read_record, stop_pid, write_record)
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 class StackFailed(RuntimeError):
@@ -49,12 +47,6 @@ class Service:
     env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen | None = None
     log_path: Path | None = None
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((LOOPBACK, 0))
-        return sock.getsockname()[1]
 
 
 class Stack:

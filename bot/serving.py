@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import time
 from dataclasses import asdict, dataclass
@@ -39,6 +40,12 @@ class ServerInfo:
 class ServingRecord:
     active: ServerInfo
     candidate: ServerInfo | None = None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((LOOPBACK, 0))
+        return sock.getsockname()[1]
 
 
 def rasa_command(model: Path, port: int, endpoints: Path, token: str) -> list[str]:

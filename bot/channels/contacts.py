@@ -68,10 +68,3 @@ class Contacts:
                 ChannelContact.conversation_id == conversation_id))
             if contact is not None:
                 contact.options = options
-
-    def recipient(self, conversation_id: str) -> tuple[str, str] | None:
-        """(channel, provider id) of a channel conversation; None for the web widget."""
-        with self._sessions() as session:
-            contact = session.scalar(select(ChannelContact).where(
-                ChannelContact.conversation_id == conversation_id))
-        return (contact.channel, contact.external_id) if contact else None

@@ -72,21 +72,26 @@ class ScoreCache:
         return self._folder / f"{digest.hexdigest()[:24]}.json"
 
     def known(self, model: Path | None, examples: list[tuple[str, str]]) -> Score | None:
-        if model is None or not model.exists():
-            return None
-        try:
-            return Score(**json.loads(self._path(model, examples).read_text()))
-        except (OSError, ValueError, TypeError):
-            return None
+        path = self._path(model, examples) if model is not None and model.exists() else None
+        return _read(path)
 
     def score(self, model: Path | None, examples: list[tuple[str, str]],
               compute: Callable[[], Score]) -> Score:
-        found = self.known(model, examples)
+        path = self._path(model, examples) if model is not None and model.exists() else None
+        found = _read(path)
         if found is not None:
             return found
         score = compute()
-        if model is not None and model.exists():
-            path = self._path(model, examples)
+        if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(asdict(score)))
         return score
+
+
+def _read(path: Path | None) -> Score | None:
+    if path is None:
+        return None
+    try:
+        return Score(**json.loads(path.read_text()))
+    except (OSError, ValueError, TypeError):
+        return None

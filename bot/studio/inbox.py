@@ -20,10 +20,8 @@ from sqlalchemy import (JSON, DateTime, Enum, Float, ForeignKey, Index, Integer,
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from bot.db import Base
+from bot.desk.analysis import FALLBACK_INTENT
 from bot.desk.models import Agent, utcnow
-
-FALLBACK_INTENT = "nlu_fallback"
-
 
 class Reason(str, enum.Enum):
     fallback = "fallback"              # NLU could not place it

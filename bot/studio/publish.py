@@ -8,8 +8,8 @@ model or fails a test story is published only by an admin who gives a reason.
 
 from __future__ import annotations
 
+import os
 import re
-import secrets
 import shutil
 import subprocess
 import threading
@@ -22,8 +22,8 @@ from typing import Any
 
 import httpx
 
-from bot.serving import (LOOPBACK, ServerFailed, ServerInfo, ServingRecord, read_record,
-                         rasa_env, start_server, stop_pid, wait_ready, write_record)
+from bot.serving import (LOOPBACK, ServerFailed, ServerInfo, ServingRecord, free_port, rasa_env,
+                         read_record, start_server, stop_pid, wait_ready, write_record)
 from bot.settings import Settings
 from bot.studio.evaluate import Score, ScoreCache, evaluation_set, score_server
 from bot.studio.releases import ReleaseLog
@@ -169,7 +169,7 @@ class Publisher:
     def _command(self, job: Job, step: Step, args: list[str], failure: str) -> int:
         """Run a Rasa command in the project, its output into the job's log; the return code."""
         process = subprocess.Popen([str(RASA), *args], cwd=self._project, stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT, text=True, env=_env())
+                                   stderr=subprocess.STDOUT, text=True, env={**os.environ, **rasa_env()})
         for line in process.stdout:
             line = line.rstrip()
             if not line:
@@ -225,7 +225,7 @@ class Publisher:
         step.detail = "all pass" if code == 0 else f"{failed} of {total} fail"
 
     def _serve(self, job: Job, step: Step) -> None:
-        port = _free_port()
+        port = free_port()
         log = self._run_dir / "logs" / f"rasa-{job.fingerprint}.log"
         process = start_server(job.model, port, self._endpoints(), self._token, log, self._project)
         job.server = ServerInfo(f"http://{LOOPBACK}:{port}", process.pid, str(job.model))
@@ -294,7 +294,7 @@ class Publisher:
             model = Path(release.model)
             if not model.exists():
                 raise PublishError(f"the model file of release {release_id} is gone: {model}")
-            port = _free_port()
+            port = free_port()
             log = self._run_dir / "logs" / f"rasa-rollback-{release_id}.log"
             process = start_server(model, port, self._endpoints(), self._token, log, self._project)
             server = ServerInfo(f"http://{LOOPBACK}:{port}", process.pid, str(model))
@@ -374,19 +374,3 @@ class Publisher:
                               json={"sender": f"studio-{session}", "message": text}, timeout=30)
         response.raise_for_status()
         return response.json()
-
-
-def new_chat_session() -> str:
-    return secrets.token_hex(8)
-
-
-def _free_port() -> int:
-    from bot.launcher import free_port
-
-    return free_port()
-
-
-def _env() -> dict[str, str]:
-    import os
-
-    return {**os.environ, **rasa_env()}
