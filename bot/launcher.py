@@ -126,14 +126,24 @@ class Stack:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         for service in self.services:
             service.log_path = self.log_dir / f"{service.name}.log"
-            log = service.log_path.open("wb")
-            service.process = subprocess.Popen(
-                service.command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                env={**os.environ, **service.env}, start_new_session=True)
-            log.close()
+            self._spawn(service, "wb")
             if service.name == "rasa":
                 write_record(self.run_dir, ServingRecord(ServerInfo(
                     f"http://{LOOPBACK}:{self.ports.rasa}", service.process.pid, str(self.model))))
+
+    def restart(self, name: str, timeout_s: float = 180.0) -> None:
+        """Stop one process as an operator would (SIGTERM, then its grace), start it again
+        with the same command and environment, and wait until it is healthy."""
+        service = next(s for s in self.services if s.name == name)
+        self._terminate([service])
+        self._spawn(service, "ab")
+        self.wait_healthy(timeout_s)
+
+    def _spawn(self, service: Service, mode: str) -> None:
+        with service.log_path.open(mode) as log:
+            service.process = subprocess.Popen(
+                service.command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                env={**os.environ, **service.env}, start_new_session=True)
 
     def wait_healthy(self, timeout_s: float = 180.0, progress: bool = False) -> None:
         deadline = time.monotonic() + timeout_s
@@ -175,10 +185,14 @@ class Stack:
             for server in (record.active, record.candidate):
                 if server is not None and server.pid not in started:
                     stop_pid(server.pid, grace_s)
-        for service in reversed(self.services):
+        self._terminate(list(reversed(self.services)), grace_s)
+
+    @staticmethod
+    def _terminate(services: list[Service], grace_s: float = 10.0) -> None:
+        for service in services:
             if service.process and service.process.poll() is None:
                 os.killpg(service.process.pid, signal.SIGTERM)
-        for service in reversed(self.services):
+        for service in services:
             if service.process is None:
                 continue
             try:

@@ -25,6 +25,10 @@ class FakeMeta(FakeProvider):
             n = len(self.sends)
         return 200, {"message_id": f"m.{n}", "messages": [{"id": f"wamid.{n}"}]}
 
+    def error(self, status: int) -> dict:
+        return {"error": {"message": "An unexpected error has occurred. Please retry your request later.",
+                          "type": "OAuthException", "code": 2, "is_transient": True}}
+
     def messenger_to(self, psid: str) -> list[dict]:
         with self.lock:
             return [b["message"] for path, b in self.sends

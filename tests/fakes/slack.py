@@ -16,7 +16,6 @@ class FakeSlack(FakeProvider):
         super().__init__()
         self.token = token
         self.calls: list[tuple[str, dict]] = []
-        self.failures: list[tuple[int, dict]] = []
 
     def handle(self, path: str, headers, body: bytes) -> tuple[int, dict]:  # noqa: ANN001
         data = json.loads(body or b"{}")
@@ -24,11 +23,11 @@ class FakeSlack(FakeProvider):
             return 200, {"ok": False, "error": "invalid_auth"}
         method = path.removeprefix("/api/")
         with self.lock:
-            if self.failures:
-                self.calls.append((f"{method}:failed", data))
-                return self.failures.pop(0)
             self.calls.append((method, data))
         return 200, {"ok": True, "channel": data.get("channel"), "ts": f"{time.time():.6f}"}
+
+    def error(self, status: int) -> dict:
+        return {"ok": False, "error": "internal_error"}
 
     def posted(self, channel: str) -> list[dict]:
         with self.lock:

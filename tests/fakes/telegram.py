@@ -15,7 +15,6 @@ class FakeTelegram(FakeProvider):
         super().__init__()
         self.token = token
         self.calls: list[tuple[str, dict, float]] = []  # method, body, time.perf_counter()
-        self.failures: list[tuple[int, dict]] = []  # answered before any success, in order
 
     def handle(self, path: str, headers, body: bytes) -> tuple[int, dict]:  # noqa: ANN001
         data = json.loads(body or b"{}")
@@ -24,11 +23,11 @@ class FakeTelegram(FakeProvider):
             return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
         method = path[len(prefix):]
         with self.lock:
-            if self.failures:
-                self.calls.append((f"{method}:failed", data, time.perf_counter()))
-                return self.failures.pop(0)
             self.calls.append((method, data, time.perf_counter()))
             return 200, {"ok": True, "result": {"message_id": len(self.calls)}}
+
+    def error(self, status: int) -> dict:
+        return {"ok": False, "error_code": status, "description": "Internal Server Error"}
 
     def sent(self, chat_id: int | str) -> list[dict]:
         with self.lock:

@@ -15,7 +15,6 @@ class FakeTwilio(FakeProvider):
         self.sid = account_sid
         self._auth = "Basic " + base64.b64encode(f"{account_sid}:{auth_token}".encode()).decode()
         self.messages: list[dict] = []
-        self.failures: list[tuple[int, dict]] = []
 
     def handle(self, path: str, headers, body: bytes) -> tuple[int, dict]:  # noqa: ANN001
         form = dict(parse_qsl(body.decode(), keep_blank_values=True))
@@ -24,10 +23,11 @@ class FakeTwilio(FakeProvider):
         if path != f"/2010-04-01/Accounts/{self.sid}/Messages.json":
             return 404, {"code": 20404, "message": "not found", "status": 404}
         with self.lock:
-            if self.failures:
-                return self.failures.pop(0)
             self.messages.append(form)
             return 201, {"sid": f"SM{len(self.messages):032d}", "status": "queued", **form}
+
+    def error(self, status: int) -> dict:
+        return {"code": 20500, "message": "Internal Server Error", "status": status}
 
     def sent_to(self, number: str) -> list[dict]:
         with self.lock:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
 
 from bot.launcher import Stack
 from bot.training import ensure_model
+from tests.fakes.customers import (ChannelCustomer, MessengerCustomer, Secrets, SlackCustomer, TelegramCustomer,
+                                   TwilioCustomer, WhatsAppCloudCustomer)
 from tests.fakes.meta import FakeMeta
 from tests.fakes.slack import FakeSlack
 from tests.fakes.telegram import FakeTelegram
@@ -25,6 +28,9 @@ META_APP_SECRET = secrets.token_hex(16)
 META_VERIFY_TOKEN = secrets.token_urlsafe(16)
 META_PAGE_TOKEN, META_WHATSAPP_TOKEN = "EAAG-page", "EAAG-whatsapp"
 PUBLIC_URL = "https://support.example.com"  # what Twilio signs; the desk sits behind a proxy
+SECRETS = Secrets(TELEGRAM_SECRET, SLACK_SIGNING_SECRET, TWILIO_TOKEN, META_APP_SECRET, PUBLIC_URL)
+CHANNELS = ["telegram", "slack", "sms", "whatsapp", "messenger", "whatsapp_cloud"]
+_users = itertools.count(7_000_001)
 
 
 @dataclass
@@ -34,6 +40,19 @@ class Channels:
     slack: FakeSlack
     twilio: FakeTwilio
     meta: FakeMeta
+
+    def customer(self, channel: str) -> ChannelCustomer:
+        """A new customer on `channel` (one of CHANNELS), with a user id no other test uses."""
+        n = next(_users)
+        made: dict[str, Callable[[], ChannelCustomer]] = {
+            "telegram": lambda: TelegramCustomer(self.stack.desk_url, self.telegram, SECRETS, str(n)),
+            "slack": lambda: SlackCustomer(self.stack.desk_url, self.slack, SECRETS, f"D{n}"),
+            "sms": lambda: TwilioCustomer(self.stack.desk_url, self.twilio, SECRETS, f"+1415{n}"),
+            "whatsapp": lambda: TwilioCustomer(self.stack.desk_url, self.twilio, SECRETS, f"whatsapp:+4477{n}"),
+            "messenger": lambda: MessengerCustomer(self.stack.desk_url, self.meta, SECRETS, f"PSID{n}"),
+            "whatsapp_cloud": lambda: WhatsAppCloudCustomer(self.stack.desk_url, self.meta, SECRETS, f"4479{n}"),
+        }
+        return made[channel]()
 
 
 @pytest.fixture(scope="session")

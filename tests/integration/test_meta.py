@@ -70,15 +70,6 @@ def test_messenger_quick_replies_round_trip_and_forgeries_are_refused(channels):
     assert "glad that helped" in until(lambda: len(fake.messenger_to(psid)) >= 3 and fake.messenger_to(psid))[2]["text"]
 
 
-def test_messenger_redelivery_gets_one_reply(channels):
-    stack, fake, psid = channels.stack, channels.meta, "PSID-2"
-    envelope = messenger(psid, "hi", mid="m_same")
-    post(stack, envelope)
-    post(stack, envelope)
-    until(lambda: fake.messenger_to(psid))
-    time.sleep(1.5)
-    assert len(fake.messenger_to(psid)) == 1
-
 
 def test_whatsapp_cloud_reply_buttons_and_media(channels):
     stack, fake, number = channels.stack, channels.meta, "4915112345678"
