@@ -126,7 +126,7 @@ bench-studio: train
 
 # Telegram's turn (webhook to the reply at a fake Bot API) next to the widget's REST turn.
 bench-channels: train
-	$(APP_BIN)/python -m bench.channel_latency -n 120
+	$(APP_BIN)/python -m bench.channel_latency -n 240
 
 clean:
 	rm -rf models results reports var .rasa

@@ -1,15 +1,18 @@
-"""Telegram's turn next to the widget's: from the webhook arriving to the last reply handed
-to the provider (a fake Bot API on loopback), against the widget's REST turn for the same
-messages on the same stack (target: p95 no more than 1.1x the widget's).
+"""Every messaging channel's turn next to the widget's: from the webhook arriving to the turn's
+last reply handed to the provider (fake providers on loopback), against the widget's REST
+turn for the same messages on the same stack (target: p95 no more than 1.1x the widget's).
 
-    .venv/bin/python -m bench.channel_latency -n 100
+    .venv/bin/python -m bench.channel_latency -n 120 [--channels telegram,slack]
+
+The widget's turn is the REST call's round trip; a channel's is from just before its webhook
+is posted to the moment the fake provider holds the last reply (polled every millisecond).
+Turns are interleaved in chunks so every path sees the same machine.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import secrets
 import tempfile
 import time
 from pathlib import Path
@@ -19,11 +22,12 @@ import httpx
 from bench.timing import summary_ms
 from bot.launcher import ROOT, Stack
 from bot.training import ensure_model
-from tests.fakes.telegram import FakeTelegram
+from tests.fakes.customers import ChannelCustomer
+from tests.fakes.providers import CHANNELS, FakeProviders
 
 MESSAGES = ["hi", "can I pay with paypal?", "how long do I have to return something?", "thanks",
             "do you ship to canada", "what is your phone number for customer support"]
-TOKEN = "1:bench"
+CHUNK = 20
 
 
 def widget_turns(desk: str, texts: list[str], replies: dict[str, int]) -> list[float]:
@@ -42,60 +46,68 @@ def widget_turns(desk: str, texts: list[str], replies: dict[str, int]) -> list[f
     return samples
 
 
-def telegram_turns(desk: str, fake: FakeTelegram, secret: str, texts: list[str], chat: int,
-                   replies: dict[str, int]) -> list[float]:
-    """Webhook in to the turn's last reply at the fake Bot API, in one chat."""
-    client = httpx.Client(base_url=desk, timeout=60)
+def channel_turns(customer: ChannelCustomer, texts: list[str], replies: dict[str, int]) -> list[float]:
+    """Webhook in to the turn's last reply at the fake provider, for one customer."""
     samples = []
-    for n, text in enumerate(texts):
-        expected = len(fake.arrivals(chat)) + replies[text]
+    for text in texts:
+        expected = len(customer.received()) + replies[text]
+        call = customer.event(text)
         started = time.perf_counter()
-        update = {"update_id": chat * 10_000 + n, "message": {
-            "message_id": n, "date": int(time.time()), "text": text,
-            "chat": {"id": chat, "type": "private"}, "from": {"id": chat, "first_name": "B"}}}
-        client.post("/webhooks/telegram", json=update,
-                    headers={"X-Telegram-Bot-Api-Secret-Token": secret}).raise_for_status()
-        deadline = time.monotonic() + 30
-        while len(fake.arrivals(chat)) < expected:
-            if time.monotonic() > deadline:
-                raise SystemExit(f"replies to {text!r} did not all arrive")
-            time.sleep(0.002)
-        samples.append((fake.arrivals(chat)[expected - 1] - started) * 1000)
+        customer.post(call).raise_for_status()
+        deadline = started + 30
+        while len(customer.received()) < expected:
+            if time.perf_counter() > deadline:
+                raise SystemExit(f"{customer.channel}: replies to {text!r} did not all arrive")
+            time.sleep(0.001)
+        samples.append((time.perf_counter() - started) * 1000)
     return samples
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-n", type=int, default=120)
+    parser.add_argument("-n", type=int, default=120, help="turns per path")
+    parser.add_argument("--channels", default=",".join(CHANNELS))
     parser.add_argument("--out", type=Path, default=ROOT / "reports" / "channels")
     args = parser.parse_args()
+    names = args.channels.split(",")
+    unknown = set(names) - set(CHANNELS)
+    if unknown:
+        parser.error(f"unknown channels {sorted(unknown)}; choose from {CHANNELS}")
     texts = [MESSAGES[i % len(MESSAGES)] for i in range(args.n)]
-    fake = FakeTelegram(TOKEN).start()
-    secret = secrets.token_urlsafe(24)
+    providers = FakeProviders.start()
     with tempfile.TemporaryDirectory() as tmp:
-        stack = Stack.isolated(ensure_model(), Path(tmp), env={
-            "ASSISTANT_TELEGRAM_BOT_TOKEN": TOKEN, "ASSISTANT_TELEGRAM_SECRET_TOKEN": secret,
-            "ASSISTANT_TELEGRAM_API_URL": fake.url})
+        stack = Stack.isolated(ensure_model(), Path(tmp), env=providers.env())
         stack.start()
         try:
             stack.wait_healthy(timeout_s=240)
+            print(f"stack up; {args.n} turns on the widget and on each of {', '.join(names)}", flush=True)
             replies: dict[str, int] = {}
             widget_turns(stack.desk_url, texts[:12], replies)  # warm-up, not counted
-            telegram_turns(stack.desk_url, fake, secret, texts[:12], 1, replies)
-            widget, telegram = [], []
-            for start in range(0, args.n, 20):  # interleaved, so both see the same machine
-                chunk = texts[start:start + 20]
-                widget += widget_turns(stack.desk_url, chunk, replies)
-                telegram += telegram_turns(stack.desk_url, fake, secret, chunk, 100 + start, replies)
+            for name in names:
+                channel_turns(providers.customer(stack.desk_url, name), texts[:12], replies)
+            samples: dict[str, list[float]] = {"widget": [], **{name: [] for name in names}}
+            for start in range(0, args.n, CHUNK):
+                chunk = texts[start:start + CHUNK]
+                samples["widget"] += widget_turns(stack.desk_url, chunk, replies)
+                for name in names:
+                    samples[name] += channel_turns(providers.customer(stack.desk_url, name), chunk, replies)
+                print(f"  {start + len(chunk)}/{args.n}", flush=True)
         finally:
             stack.stop()
-            fake.stop()
-    result = {"widget_rest_turn": summary_ms(widget), "telegram_webhook_to_provider": summary_ms(telegram)}
-    result["p95_ratio"] = round(result["telegram_webhook_to_provider"]["p95_ms"]
-                                / result["widget_rest_turn"]["p95_ms"], 3)
+            providers.stop()
+    widget = summary_ms(samples["widget"])
+    result: dict = {"widget_rest_turn": widget, "channels": {}}
+    for name in names:
+        summary = summary_ms(samples[name])
+        result["channels"][name] = {**summary, "p95_ratio": round(summary["p95_ms"] / widget["p95_ms"], 3)}
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "latency.json").write_text(json.dumps(result, indent=2))
-    print(json.dumps(result, indent=2))
+    table = ["| path | n | median (ms) | p95 (ms) | p95 / widget |", "|---|---:|---:|---:|---:|",
+             f"| widget (REST) | {widget['n']} | {widget['median_ms']} | {widget['p95_ms']} | 1.0 |"]
+    table += [f"| {name} | {r['n']} | {r['median_ms']} | {r['p95_ms']} | {r['p95_ratio']} |"
+              for name, r in result["channels"].items()]
+    (args.out / "latency.md").write_text("\n".join(table) + "\n")
+    print("\n".join(table))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels.models import ChannelContact, InboundEvent
 from bot.desk.conversations import ConversationStore
-from bot.desk.models import utcnow
+from bot.desk.models import Conversation, utcnow
 
 
 class Contacts:
@@ -26,7 +26,7 @@ class Contacts:
         return True
 
     def receive(self, channel: str, event_id: str, external_id: str,
-                display_name: str | None, reply_from: str | None = None) -> str | None:
+                display_name: str | None, reply_from: str | None = None) -> Conversation | None:
         """Record the event and find the contact's conversation in one transaction (opened on
         their first message); None when the event was seen before (a redelivery)."""
         try:
@@ -38,10 +38,10 @@ class Contacts:
                 if contact is not None:
                     contact.last_inbound_at = utcnow()
                     contact.reply_from = reply_from or contact.reply_from
-                    return contact.conversation_id
+                    return session.get(Conversation, contact.conversation_id)
         except IntegrityError:
             return None
-        return self._open(channel, external_id, display_name, reply_from)
+        return self._conversations.get(self._open(channel, external_id, display_name, reply_from))
 
     def _open(self, channel: str, external_id: str, display_name: str | None,
               reply_from: str | None = None) -> str:

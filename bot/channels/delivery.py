@@ -40,11 +40,8 @@ class Delivering:
     async def receive(self, channel: str, event_id: str, external_id: str, name: str | None,
                       reply_from: str | None = None) -> Conversation | None:
         """The contact's conversation for a new event; None for a redelivered one."""
-        conversation_id = await run_in_threadpool(self.contacts.receive, channel, event_id,
-                                                  external_id, name, reply_from)
-        if conversation_id is None:
-            return None
-        return await run_in_threadpool(self._conversations.get, conversation_id)
+        return await run_in_threadpool(self.contacts.receive, channel, event_id, external_id, name,
+                                       reply_from)
 
     async def answer(self, conversation: Conversation, text: str | None, what: str) -> None:
         """A customer's message: text goes to the router and its replies out; anything else

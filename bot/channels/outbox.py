@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
@@ -71,10 +71,10 @@ class Outbox:
         now = utcnow()
         return [queue for queue in queues.values() if aware(queue[0].next_attempt_at) <= now]
 
-    def sent(self, delivery_id: int) -> None:
+    def sent(self, delivery_ids: list[int]) -> None:
         with self._sessions.begin() as session:
-            row = session.get(Delivery, delivery_id)
-            row.status, row.sent_at, row.attempts = DeliveryStatus.sent, utcnow(), row.attempts + 1
+            session.execute(update(Delivery).where(Delivery.id.in_(delivery_ids)).values(
+                status=DeliveryStatus.sent, sent_at=utcnow(), attempts=Delivery.attempts + 1))
 
     def failed_attempt(self, delivery_id: int, error: SendFailed) -> None:
         """Retry later with exponential backoff (or the provider's Retry-After), or give up."""
@@ -141,9 +141,9 @@ class OutboxWorker:
                     pass
 
     async def _send_queue(self, queue: list[Delivery]) -> None:
-        """One conversation's deliveries back to back; each is marked sent while the next
-        goes out, and a failure stops the queue until its retry."""
-        marks = []
+        """One conversation's deliveries back to back, marked sent together once the queue
+        is through (a failure stops the queue until its retry)."""
+        sent: list[int] = []
         try:
             for delivery in queue:
                 send = self._senders.get(delivery.channel)
@@ -157,6 +157,7 @@ class OutboxWorker:
                     if error.retry:
                         return
                     continue  # given up on: the next ones go on
-                marks.append(asyncio.ensure_future(run_in_threadpool(self._outbox.sent, delivery.id)))
+                sent.append(delivery.id)
         finally:
-            await asyncio.gather(*marks)
+            if sent:
+                await run_in_threadpool(self._outbox.sent, sent)

@@ -25,6 +25,9 @@ class FakeProvider:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as the real APIs offer
+            disable_nagle_algorithm = True  # headers and body go out in separate writes
+
             def do_POST(self) -> None:  # noqa: N802 (http.server's name)
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 status, answer = fake._failure() or fake.handle(self.path, self.headers, body)

@@ -14,7 +14,8 @@ from sqlalchemy import case, func, select
 from bot.channels.models import ChannelContact, Delivery, DeliveryStatus
 from bot.db import make_engine, make_session_factory
 from tests.fakes.customers import ChannelCustomer
-from tests.integration.conftest import CHANNELS, Channels
+from tests.fakes.providers import CHANNELS
+from tests.integration.conftest import Channels
 
 pytestmark = pytest.mark.integration
 JOINED = "Alex Rivera from our team has joined the conversation."

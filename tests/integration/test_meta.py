@@ -13,7 +13,7 @@ import time
 import httpx
 import pytest
 
-from tests.integration.conftest import META_APP_SECRET, META_VERIFY_TOKEN
+from tests.fakes.providers import META_APP_SECRET, META_VERIFY_TOKEN
 
 pytestmark = pytest.mark.integration
 ids = itertools.count(1)

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from tests.integration.conftest import SLACK_SIGNING_SECRET
+from tests.fakes.providers import SLACK_SIGNING_SECRET
 
 pytestmark = pytest.mark.integration
 events = itertools.count(1)

@@ -12,7 +12,7 @@ import pytest
 
 from bot.launcher import Stack
 from tests.fakes.telegram import FakeTelegram
-from tests.integration.conftest import TELEGRAM_SECRET
+from tests.fakes.providers import TELEGRAM_SECRET
 
 pytestmark = pytest.mark.integration
 updates = itertools.count(1000)

@@ -16,7 +16,7 @@ from bot.channels.models import ChannelContact
 from bot.channels.twilio import PATH, signature
 from bot.db import make_engine
 from bot.desk.models import utcnow
-from tests.integration.conftest import PUBLIC_URL, TWILIO_SID, TWILIO_TOKEN
+from tests.fakes.providers import PUBLIC_URL, TWILIO_SID, TWILIO_TOKEN
 
 pytestmark = pytest.mark.integration
 OURS = "+15005550006"
