@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels.models import ChannelContact, InboundEvent
 from bot.desk.conversations import ConversationStore
 from bot.desk.models import Conversation, utcnow
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A new event's conversation, and the options its last reply offered (numbered channels)."""
+
+    conversation: Conversation
+    options: list[dict] | None = None
 
 
 class Contacts:
@@ -26,7 +36,7 @@ class Contacts:
         return True
 
     def receive(self, channel: str, event_id: str, external_id: str,
-                display_name: str | None, reply_from: str | None = None) -> Conversation | None:
+                display_name: str | None, reply_from: str | None = None) -> Arrival | None:
         """Record the event and find the contact's conversation in one transaction (opened on
         their first message); None when the event was seen before (a redelivery)."""
         try:
@@ -38,10 +48,10 @@ class Contacts:
                 if contact is not None:
                     contact.last_inbound_at = utcnow()
                     contact.reply_from = reply_from or contact.reply_from
-                    return session.get(Conversation, contact.conversation_id)
+                    return Arrival(session.get(Conversation, contact.conversation_id), contact.options)
         except IntegrityError:
             return None
-        return self._conversations.get(self._open(channel, external_id, display_name, reply_from))
+        return Arrival(self._conversations.get(self._open(channel, external_id, display_name, reply_from)))
 
     def _open(self, channel: str, external_id: str, display_name: str | None,
               reply_from: str | None = None) -> str:
@@ -62,9 +72,8 @@ class Contacts:
             return session.scalar(select(ChannelContact).where(
                 ChannelContact.conversation_id == conversation_id))
 
-    def set_options(self, conversation_id: str, options: list[dict] | None) -> None:
-        with self._sessions.begin() as session:
-            contact = session.scalar(select(ChannelContact).where(
-                ChannelContact.conversation_id == conversation_id))
-            if contact is not None:
-                contact.options = options
+    @staticmethod
+    def set_options(session: Session, conversation_id: str, options: list[dict] | None) -> None:
+        """Remember the last reply's options, in the caller's transaction (the one that queues it)."""
+        session.execute(update(ChannelContact).where(ChannelContact.conversation_id == conversation_id)
+                        .values(options=options))

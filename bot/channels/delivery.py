@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 
 from starlette.concurrency import run_in_threadpool
 
-from bot.channels.contacts import Contacts
+from bot.channels.contacts import Arrival, Contacts
 from bot.channels.outbox import Outbox, OutboxWorker
 from bot.desk.conversations import ConversationStore
 from bot.desk.messaging import BotUnavailable, InvalidMessage, MessageRouter
@@ -38,7 +39,7 @@ class Delivering:
         self._formatters = formatters
 
     async def receive(self, channel: str, event_id: str, external_id: str, name: str | None,
-                      reply_from: str | None = None) -> Conversation | None:
+                      reply_from: str | None = None) -> Arrival | None:
         """The contact's conversation for a new event; None for a redelivered one."""
         return await run_in_threadpool(self.contacts.receive, channel, event_id, external_id, name,
                                        reply_from)
@@ -71,16 +72,13 @@ class Delivering:
         sender = {"From": contact.reply_from} if contact.reply_from else {}
         payloads = [(m.id, {**payload, **sender}) for m in messages
                     for payload in formatter(m.text, (m.payload or {}).get("buttons"))]
-        await run_in_threadpool(self._outbox.enqueue, conversation_id, contact.channel,
-                                contact.external_id, payloads)
+        also = None
         if contact.channel in NUMBERED:
-            await run_in_threadpool(self.contacts.set_options, conversation_id,
-                                    (messages[-1].payload or {}).get("buttons") or None)
+            options = (messages[-1].payload or {}).get("buttons") or None
+            also = partial(self.contacts.set_options, conversation_id=conversation_id, options=options)
+        await run_in_threadpool(self._outbox.enqueue, conversation_id, contact.channel,
+                                contact.external_id, payloads, also)
         self._worker.wake()
-
-    async def options(self, conversation_id: str) -> list[dict] | None:
-        contact = await run_in_threadpool(self.contacts.contact, conversation_id)
-        return contact.options if contact else None
 
     def blocked(self, conversation_id: str) -> str | None:
         """Why a person's reply cannot be sent on this conversation's channel now, if so."""

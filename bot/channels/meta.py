@@ -191,13 +191,13 @@ def add_meta_routes(app: FastAPI, config: MetaConfig, delivering: Delivering) ->
         except ValueError:
             raise HTTPException(400, "request body is not valid JSON") from None
         for inbound in parse(envelope if isinstance(envelope, dict) else {}):
-            conversation = await delivering.receive(inbound.channel, inbound.event_id, inbound.sender,
-                                                    inbound.name, reply_from=inbound.reply_from)
-            if conversation is not None:
+            arrival = await delivering.receive(inbound.channel, inbound.event_id, inbound.sender,
+                                               inbound.name, reply_from=inbound.reply_from)
+            if arrival is not None:
                 text = inbound.text
                 if text and inbound.channel == WHATSAPP:  # more than three options came as numbers
-                    text = chosen(text, await delivering.options(conversation.id))
-                await delivering.answer(conversation, text, f"[{inbound.kind}]")
+                    text = chosen(text, arrival.options)
+                await delivering.answer(arrival.conversation, text, f"[{inbound.kind}]")
         return {"ok": True}
 
     app.include_router(api)

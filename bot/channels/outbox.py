@@ -51,12 +51,16 @@ class Outbox:
         self._max = max_delay_s
 
     def enqueue(self, conversation_id: str, channel: str, recipient: str,
-                payloads: list[tuple[int | None, dict]]) -> list[int]:
-        """Store (message id, provider payload) pairs to send, in this order."""
+                payloads: list[tuple[int | None, dict]],
+                also: Callable[[Session], None] | None = None) -> list[int]:
+        """Store (message id, provider payload) pairs to send, in this order (and whatever
+        `also` writes, in the same transaction)."""
         rows = [Delivery(conversation_id=conversation_id, message_id=message_id, channel=channel,
                          recipient=recipient, payload=payload) for message_id, payload in payloads]
         with self._sessions.begin() as session:
             session.add_all(rows)
+            if also is not None:
+                also(session)
         return [row.id for row in rows]
 
     def due(self, limit: int = 500) -> list[list[Delivery]]:

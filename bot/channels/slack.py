@@ -151,9 +151,10 @@ def add_slack_routes(app: FastAPI, config: SlackConfig, delivering: Delivering,
 
     async def take(event_id: str, channel: str, user: str, text: str) -> None:
         """Store the message before Slack gets its 200; the turn itself runs afterwards."""
-        conversation = await delivering.receive(CHANNEL, event_id, channel, user)
-        if conversation is None:
+        arrival = await delivering.receive(CHANNEL, event_id, channel, user)
+        if arrival is None:
             return  # a retry of an event already taken
+        conversation = arrival.conversation
         if not text.strip():
             await delivering.unsupported(conversation, "[file or attachment]", ONLY_TEXT)
             return

@@ -130,9 +130,10 @@ def add_telegram_routes(app: FastAPI, config: TelegramConfig, delivering: Delive
             return {"ok": True} if new else {"ok": True, "duplicate": True}
         chat_id = str(chat.get("id") or sender.get("id"))
         name = " ".join(filter(None, [sender.get("first_name"), sender.get("last_name")])) or None
-        conversation = await delivering.receive(CHANNEL, str(update["update_id"]), chat_id, name)
-        if conversation is None:
+        arrival = await delivering.receive(CHANNEL, str(update["update_id"]), chat_id, name)
+        if arrival is None:
             return {"ok": True, "duplicate": True}
+        conversation = arrival.conversation
         if callback:  # so the button stops spinning
             await delivering.send_raw(conversation, CHANNEL, chat_id,
                                       {"method": "answerCallbackQuery", "callback_query_id": callback["id"]})

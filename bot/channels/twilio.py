@@ -112,11 +112,11 @@ def add_twilio_routes(app: FastAPI, config: TwilioConfig, delivering: Delivering
         if not sender or not sid:
             raise HTTPException(422, "not a Twilio message (From and MessageSid are required)")
         channel = "whatsapp" if sender.startswith("whatsapp:") else "sms"
-        conversation = await delivering.receive(channel, sid, sender, params.get("ProfileName"),
-                                                reply_from=ours)
-        if conversation is not None:
-            text = chosen(params.get("Body", ""), await delivering.options(conversation.id))
-            await delivering.answer(conversation, text, "[media]" if int(params.get("NumMedia") or 0)
+        arrival = await delivering.receive(channel, sid, sender, params.get("ProfileName"),
+                                           reply_from=ours)
+        if arrival is not None:
+            text = chosen(params.get("Body", ""), arrival.options)
+            await delivering.answer(arrival.conversation, text, "[media]" if int(params.get("NumMedia") or 0)
                                     else "[empty message]")
         return Response(EMPTY_TWIML, media_type="text/xml")
 
