@@ -22,10 +22,10 @@ from pathlib import Path
 
 import httpx
 
-from bot.nlu.data import plain, read_rasa_nlu
 from bench.stack import running_stack
 from bench.timing import summary_ms, write_latency_report
 from bot.launcher import ROOT
+from bot.nlu.data import plain, read_rasa_nlu
 
 TURNS_PER_CONVERSATION = 10
 

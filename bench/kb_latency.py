@@ -19,8 +19,8 @@ from pathlib import Path
 import yaml
 
 from bench.timing import summary_ms
-from bot.kb.base import KnowledgeBase
 from bot.encoder import Encoder
+from bot.kb.base import KnowledgeBase
 from bot.kb.filler import generate_filler
 from bot.kb.index import HybridWeights
 from bot.launcher import ROOT

@@ -32,8 +32,8 @@ from typing import Any
 import yaml
 from sklearn.metrics import f1_score
 
-from bot.nlu.data import Example, plain, read_rasa_nlu, write_rasa_nlu
 from bench.timing import percentile
+from bot.nlu.data import Example, plain, read_rasa_nlu, write_rasa_nlu
 
 ROOT = Path(__file__).resolve().parents[1]
 RASA_BIN = ROOT / ".venv-rasa" / "bin"

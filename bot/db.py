@@ -1,7 +1,9 @@
-"""SQLAlchemy engine and session factory shared by the desk's stores."""
+"""What every store shares: the SQLAlchemy base, engine and session factory, and UTC
+timestamps as they are written and read back."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -11,6 +13,15 @@ from sqlalchemy.orm import DeclarativeBase, sessionmaker
 
 class Base(DeclarativeBase):
     pass
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; they were stored as UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def make_engine(database_url: str) -> Engine:

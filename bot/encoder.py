@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -64,6 +65,9 @@ class Encoder:
         # One text at a time (a customer's message, a query) skips sentence-transformers'
         # batching machinery: about 2 ms of a 15 ms encode on one thread, same vectors.
         self._direct = modules == ["Transformer", "Pooling", "Normalize"] and pooling == "mean"
+        # The desk encodes from several threads at once (sentiment, summary, suggestions);
+        # the tokenizer is not safe for that (it padded one thread's batch to another's length).
+        self._lock = threading.Lock()
 
     @property
     def dimension(self) -> int:
@@ -73,10 +77,11 @@ class Encoder:
         """Unit-length float32 vectors, one row per text."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        if len(texts) == 1 and self._direct:
-            return self._encode_one(texts[0])
-        return self.model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
-                                 convert_to_numpy=True, show_progress_bar=progress).astype(np.float32)
+        with self._lock:
+            if len(texts) == 1 and self._direct:
+                return self._encode_one(texts[0])
+            return self.model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
+                                     convert_to_numpy=True, show_progress_bar=progress).astype(np.float32)
 
     def _encode_one(self, text: str) -> np.ndarray:
         import torch

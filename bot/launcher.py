@@ -23,9 +23,18 @@ from bot.console.accounts import AccountStore, seed_demo_accounts
 from bot.db import make_engine, make_session_factory
 from bot.desk.migrate import upgrade_database
 from bot.profiles.seed import seed
-from bot.serving import (LOOPBACK, ROOT, ServerInfo, ServingRecord, alive, free_port, rasa_command,
-                         read_record, stop_pid, write_record)
-
+from bot.serving import (
+    LOOPBACK,
+    ROOT,
+    ServerInfo,
+    ServingRecord,
+    alive,
+    free_port,
+    rasa_command,
+    read_record,
+    stop_pid,
+    write_record,
+)
 
 
 class StackFailed(RuntimeError):

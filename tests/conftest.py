@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import make_engine, make_session_factory
 from bot.desk.migrate import upgrade_database
-
 from bot.launcher import Stack
 from bot.training import ensure_model
 from tests.postgres import create_database, postgres_server

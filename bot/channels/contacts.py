@@ -9,8 +9,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels.models import ChannelContact, InboundEvent
+from bot.db import utcnow
 from bot.desk.conversations import ConversationStore
-from bot.desk.models import Conversation, utcnow
+from bot.desk.models import Conversation
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,10 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.channels.contacts import Arrival, Contacts
 from bot.channels.outbox import Outbox, OutboxWorker
+from bot.db import aware, utcnow
 from bot.desk.conversations import ConversationStore
 from bot.desk.messaging import BotUnavailable, InvalidMessage, MessageRouter
-from bot.desk.models import Conversation, Message, Sender, aware, utcnow
+from bot.desk.models import Conversation, Message, Sender
 
 # Channels without buttons: options are numbered and a reply's number stands for its option.
 NUMBERED = {"sms", "whatsapp", "whatsapp_cloud"}

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from bot.channels.models import Delivery, DeliveryStatus
-from bot.desk.models import aware, utcnow
+from bot.db import aware, utcnow
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ import logging
 import threading
 from dataclasses import dataclass
 
-from bot.kb.base import KnowledgeBase, knowledge_base_from_settings
 from bot.encoder import Encoder
+from bot.kb.base import KnowledgeBase, knowledge_base_from_settings
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -8,9 +8,10 @@ from typing import Any
 
 from bot.console.accounts import Account
 from bot.console.suggestions import Suggester
+from bot.db import aware, utcnow
 from bot.desk.conversations import ConversationStore
 from bot.desk.handoffs import HandoffStore, HandoffView, QueueEntry
-from bot.desk.models import Message, Sender, aware, utcnow
+from bot.desk.models import Message, Sender
 from bot.profiles.store import ProfileStore
 from bot.summary.build import order_facts
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.desk.models import Message, Mode, Sender, aware
+from bot.db import aware
+from bot.desk.models import Message, Mode, Sender
 from bot.escalation.policy import Turn
 from bot.escalation.sentiment import SentimentScore
 

@@ -20,9 +20,9 @@ from bot.desk.analysis import analysis_of, policy_turns, reply_marker
 from bot.desk.conversations import ConversationStore
 from bot.desk.handoffs import HandoffStore
 from bot.desk.live import LiveHub
-from bot.desk.review import ReviewRecorder
 from bot.desk.models import Conversation, HandoffStatus, Message, Mode, Sender
 from bot.desk.rasa_client import RasaClient, RasaUnavailable
+from bot.desk.review import ReviewRecorder
 from bot.dialogue.values import parse_email
 from bot.escalation.policy import Decision, EscalationPolicy, Reason
 from bot.escalation.sentiment import SentimentModel, SentimentScore

@@ -13,7 +13,8 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from bot.desk.models import Agent, Conversation, Handoff, HandoffStatus, Message, Mode, Note, aware, utcnow
+from bot.db import aware, utcnow
+from bot.desk.models import Agent, Conversation, Handoff, HandoffStatus, Message, Mode, Note
 
 OPEN = (HandoffStatus.queued, HandoffStatus.claimed)
 

@@ -34,10 +34,10 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def uss_command(args: argparse.Namespace) -> int:
+    from bot.encoder import Encoder
     from bot.escalation.policy import EscalationPolicy
     from bot.escalation.sentiment import SentimentHead, SentimentModel
     from bot.escalation.uss import evaluate
-    from bot.encoder import Encoder
 
     model = SentimentModel(Encoder(threads=2), SentimentHead.load())
     report = evaluate(args.uss, model, EscalationPolicy.from_yaml(), args.per_source)
@@ -57,9 +57,9 @@ def uss_command(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from bot.encoder import EmbeddingCache, Encoder
     from bot.escalation import evaluate as ev
     from bot.escalation import training as tr
-    from bot.encoder import EmbeddingCache, Encoder
     from bot.escalation.sentiment import DEFAULT_HEAD, SentimentModel, features
     from bot.settings import get_settings
 

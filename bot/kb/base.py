@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from bot.kb.articles import Article, ArticleError, load_articles
 from bot.encoder import EmbeddingCache, Encoder
+from bot.kb.articles import Article, ArticleError, load_articles
 from bot.kb.index import ArticleHit, Hit, HybridWeights, Mode, PassageIndex
 from bot.kb.passages import Passage, split_article
 from bot.settings import Settings

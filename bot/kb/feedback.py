@@ -11,8 +11,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, DateTime, Float, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from bot.db import Base
-from bot.desk.models import utcnow
+from bot.db import Base, utcnow
 
 
 class KbQuestion(Base):

@@ -12,8 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, DateTime, Enum, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from bot.db import Base
-from bot.desk.models import utcnow
+from bot.db import Base, utcnow
 
 
 class Tier(str, enum.Enum):

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from bot.desk.models import utcnow
+from bot.db import utcnow
 from bot.profiles.models import (
     Customer,
     EmailKind,

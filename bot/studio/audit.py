@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from bot.db import Base
-from bot.desk.models import Agent, utcnow
+from bot.db import Base, utcnow
+from bot.desk.models import Agent
 
 
 class StudioChange(Base):

@@ -15,13 +15,26 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
-from sqlalchemy import (JSON, DateTime, Enum, Float, ForeignKey, Index, Integer, LargeBinary, String,
-                        Text, func, select)
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    func,
+    select,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from bot.db import Base
+from bot.db import Base, utcnow
 from bot.desk.analysis import FALLBACK_INTENT
-from bot.desk.models import Agent, utcnow
+from bot.desk.models import Agent
+
 
 class Reason(str, enum.Enum):
     fallback = "fallback"              # NLU could not place it

@@ -22,8 +22,19 @@ from typing import Any
 
 import httpx
 
-from bot.serving import (LOOPBACK, ServerFailed, ServerInfo, ServingRecord, free_port, rasa_env,
-                         read_record, start_server, stop_pid, wait_ready, write_record)
+from bot.serving import (
+    LOOPBACK,
+    ServerFailed,
+    ServerInfo,
+    ServingRecord,
+    free_port,
+    rasa_env,
+    read_record,
+    start_server,
+    stop_pid,
+    wait_ready,
+    write_record,
+)
 from bot.settings import Settings
 from bot.studio.evaluate import Score, ScoreCache, evaluation_set, score_server
 from bot.studio.releases import ReleaseLog

@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String, Text, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from bot.db import Base
-from bot.desk.models import Agent, utcnow
+from bot.db import Base, utcnow
+from bot.desk.models import Agent
 
 
 class ModelRelease(Base):

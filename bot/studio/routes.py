@@ -22,7 +22,7 @@ from bot.studio import git
 from bot.studio.articles import ArticleEditor, ArticleRejected, try_question
 from bot.studio.audit import AuditLog
 from bot.studio.inbox import ItemNotFound, ItemState, ReviewStore
-from bot.studio.publish import PublishError, Publisher
+from bot.studio.publish import Publisher, PublishError
 from bot.studio.releases import ReleaseLog
 from bot.studio.training_data import Change, TrainingData, TrainingDataError
 

@@ -8,8 +8,15 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tests.fakes.customers import (ChannelCustomer, MessengerCustomer, Secrets, SlackCustomer,
-                                   TelegramCustomer, TwilioCustomer, WhatsAppCloudCustomer)
+from tests.fakes.customers import (
+    ChannelCustomer,
+    MessengerCustomer,
+    Secrets,
+    SlackCustomer,
+    TelegramCustomer,
+    TwilioCustomer,
+    WhatsAppCloudCustomer,
+)
 from tests.fakes.meta import FakeMeta
 from tests.fakes.slack import FakeSlack
 from tests.fakes.telegram import FakeTelegram

@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from bot.launcher import Stack
-from tests.fakes.telegram import FakeTelegram
 from tests.fakes.providers import TELEGRAM_SECRET
+from tests.fakes.telegram import FakeTelegram
 
 pytestmark = pytest.mark.integration
 updates = itertools.count(1000)

@@ -14,8 +14,7 @@ from sqlalchemy import update
 
 from bot.channels.models import ChannelContact
 from bot.channels.twilio import PATH, signature
-from bot.db import make_engine
-from bot.desk.models import utcnow
+from bot.db import make_engine, utcnow
 from tests.fakes.providers import PUBLIC_URL, TWILIO_SID, TWILIO_TOKEN
 
 pytestmark = pytest.mark.integration

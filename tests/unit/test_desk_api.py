@@ -4,8 +4,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.desk.app import create_app
-from bot.settings import Settings
 from bot.launcher import free_port
+from bot.settings import Settings
 
 
 @pytest.fixture

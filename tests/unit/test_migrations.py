@@ -4,13 +4,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
+from bot.channels import models as channel_models  # noqa: F401
 from bot.db import Base, make_engine
 from bot.desk import models  # noqa: F401
+from bot.desk.migrate import upgrade_database
 from bot.kb import feedback  # noqa: F401
 from bot.profiles import models as profile_models  # noqa: F401
 from bot.studio import audit, inbox, releases  # noqa: F401
-from bot.channels import models as channel_models  # noqa: F401
-from bot.desk.migrate import upgrade_database
 
 
 def test_migrations_match_the_models(desk_db_url):

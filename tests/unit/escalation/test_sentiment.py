@@ -5,9 +5,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bot.encoder import Encoder
 from bot.escalation.sentiment import DEFAULT_HEAD, SentimentHead, SentimentModel, features
 from bot.escalation.training import fit_head, own_examples
-from bot.encoder import Encoder
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -7,8 +7,9 @@ from datetime import timedelta
 
 import pytest
 
+from bot.db import utcnow
 from bot.desk.handoffs import AlreadyClaimed, HandoffError
-from bot.desk.models import HandoffStatus, Mode, utcnow
+from bot.desk.models import HandoffStatus, Mode
 
 
 def queued(conversations, handoffs, priority: float = 1.0) -> str:

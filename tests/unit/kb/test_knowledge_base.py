@@ -3,9 +3,9 @@ import time
 
 import pytest
 
+from bot.encoder import Encoder, ModelIntegrityError
 from bot.kb.answering import answer_question
 from bot.kb.base import KnowledgeBase
-from bot.encoder import Encoder, ModelIntegrityError
 
 
 @pytest.fixture

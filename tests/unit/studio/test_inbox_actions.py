@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bot.desk.conversations import ConversationStore
 from bot.db import make_engine, make_session_factory
+from bot.desk.conversations import ConversationStore
 from bot.studio.inbox import Reading, Reason, ReviewStore
 from bot.studio.training_data import TrainingData
 from tests.unit.studio.test_studio_access import login, studio  # noqa: F401  (fixture)

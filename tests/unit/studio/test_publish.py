@@ -12,7 +12,7 @@ import pytest
 from bot.serving import LOOPBACK, ServerInfo, ServingRecord, alive, read_record, write_record
 from bot.settings import Settings
 from bot.studio.evaluate import Score
-from bot.studio.publish import Job, PublishError, Publisher
+from bot.studio.publish import Job, Publisher, PublishError
 from bot.studio.releases import ReleaseLog
 
 
