@@ -37,6 +37,11 @@ from bot.serving import (
 )
 
 
+# A widget frame carries one message of at most a few thousand characters; uvicorn's default
+# would let one frame be 16 MiB.
+WS_MAX_FRAME_BYTES = 65_536
+
+
 class StackFailed(RuntimeError):
     """A process exited or did not become healthy in time; the message has its log's tail."""
 
@@ -104,7 +109,8 @@ class Stack:
                     f"http://{LOOPBACK}:{ports.rasa}/", {**base_env, "PYTHONPATH": str(ROOT)}),
             Service("desk",
                     [sys.executable, "-m", "uvicorn", "--factory", "bot.desk.app:app_factory",
-                     "--host", LOOPBACK, "--port", str(ports.desk), "--log-level", "warning"],
+                     "--host", LOOPBACK, "--port", str(ports.desk), "--log-level", "warning",
+                     "--ws-max-size", str(WS_MAX_FRAME_BYTES)],
                     f"http://{LOOPBACK}:{ports.desk}/health",
                     {**base_env, "ASSISTANT_RASA_URL": f"http://{LOOPBACK}:{ports.rasa}",
                      "ASSISTANT_RASA_TOKEN": self.rasa_token, "ASSISTANT_RUN_DIR": str(run_dir),

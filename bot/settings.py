@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     # Failed and successful console logins allowed per username and address (limits syntax).
     login_rate: str = "10/minute"
     max_message_chars: int = Field(4000, gt=0)
+    max_body_bytes: int = Field(1_048_576, gt=0)  # any request body; larger ones get a 413 unread
     # Shared with the store's backend, which signs logged-in customers' ids (bot.identity).
     identity_secret: SecretStr | None = None
     # The demo store page signs in ready-made customers itself; never enable in production.

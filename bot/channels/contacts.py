@@ -12,6 +12,7 @@ from bot.channels.models import ChannelContact, InboundEvent
 from bot.db import utcnow
 from bot.desk.conversations import ConversationStore
 from bot.desk.models import Conversation
+from bot.text import clean
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class Contacts:
         try:
             with self._sessions.begin() as session:
                 session.add(ChannelContact(channel=channel, external_id=external_id,
-                                           display_name=display_name, conversation_id=conversation_id,
+                                           display_name=clean(display_name)[:200] if display_name else None, conversation_id=conversation_id,
                                            reply_from=reply_from))
         except IntegrityError:  # the same contact's other message won the race
             with self._sessions() as session:

@@ -34,6 +34,7 @@ from bot.desk.models import Message, Role, Sender
 from bot.desk.schemas import MessageOut
 from bot.kb.feedback import FeedbackLog
 from bot.profiles.store import ProfileStore
+from bot.text import CleanText
 
 
 class LoginIn(BaseModel):
@@ -44,13 +45,13 @@ class LoginIn(BaseModel):
 
 class TextIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    text: str = Field(min_length=1, max_length=4000)
+    text: CleanText = Field(max_length=4000)
 
 
 class AccountIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     username: str
-    display_name: str
+    display_name: CleanText
     password: str
     role: Role
 

@@ -22,6 +22,7 @@ from bot.console.auth import SESSION_COOKIE, guards
 from bot.console.routes import ConsoleDeps, add_console_routes
 from bot.console.suggestions import Suggester
 from bot.db import make_engine, make_session_factory
+from bot.desk.body_limit import BodyLimit
 from bot.desk.conversations import ConversationStore
 from bot.desk.escalation import Escalator
 from bot.desk.handoffs import HandoffStore
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None, sentiment: SentimentModel | Non
     app.add_middleware(SessionMiddleware, secret_key=session_secret, session_cookie=SESSION_COOKIE,
                        max_age=settings.session_max_age_s, same_site="strict",
                        https_only=settings.secure_cookies)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     accounts = AccountStore(sessions)
     add_console_routes(app, ConsoleDeps(accounts, store, handoffs, profiles, feedback,
                                         suggester, hub, parse_rate(settings.login_rate),

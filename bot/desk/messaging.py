@@ -14,6 +14,7 @@ from bot.desk.escalation import Escalator
 from bot.desk.models import Conversation, Message, Mode
 from bot.desk.rasa_client import RasaClient, RasaUnavailable
 from bot.desk.review import ReviewRecorder
+from bot.text import clean
 
 
 class InvalidMessage(ValueError):
@@ -35,6 +36,7 @@ class Exchange:
 
 
 def check_text(text: str, max_chars: int) -> str:
+    text = clean(text)
     if not text.strip():
         raise InvalidMessage("message text is empty")
     if len(text) > max_chars:
