@@ -13,7 +13,7 @@ export PYTHONWARNINGS := ignore
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: setup run train test test-unit test-data test-stories test-integration test-browser \
-        seed browser postgres train-sentiment eval-escalation eval-nlu eval-kb bench-latency bench-handoff bench-actions bench-kb bench-studio bench-channels kb-index clean
+        seed browser postgres redis train-sentiment eval-escalation eval-nlu eval-kb bench-latency bench-handoff bench-actions bench-kb bench-studio bench-channels kb-index clean
 
 setup: $(RASA_VENV)/.installed $(APP_VENV)/.installed
 
@@ -46,6 +46,11 @@ postgres:
 	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { echo "==> Installing Debian's postgresql"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 
+# Debian's Redis: rate limits (and, in production, shared state) are tested against it.
+redis:
+	@command -v redis-server >/dev/null || { echo "==> Installing Debian's redis-server"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+
 train: setup
 	$(APP_BIN)/assistant train
 
@@ -57,7 +62,7 @@ seed: setup
 run: setup
 	ASSISTANT_DEMO_STORE=true $(APP_BIN)/assistant run
 
-test: setup browser postgres kb-index test-unit test-data train test-stories test-integration
+test: setup browser postgres redis kb-index test-unit test-data train test-stories test-integration
 
 test-unit:
 	$(APP_BIN)/pytest -q tests/unit

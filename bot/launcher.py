@@ -85,7 +85,12 @@ class Stack:
                         "ASSISTANT_KB_INDEX_DIR": str(ROOT / "var" / "kb-index"),
                         "ASSISTANT_IDENTITY_SECRET": secrets.token_hex(32),
                         "ASSISTANT_SESSION_SECRET": secrets.token_hex(32),
-                        "ASSISTANT_DEMO_STORE": "true", **(env or {})})
+                        "ASSISTANT_DEMO_STORE": "true",
+                        # Every test and benchmark customer writes from 127.0.0.1, as fast as
+                        # replies come (the limits themselves are tested on the app).
+                        "ASSISTANT_RATE_MESSAGES_PER_ADDRESS": "100000/minute",
+                        "ASSISTANT_RATE_MESSAGES_PER_CONVERSATION": "100000/minute",
+                        "ASSISTANT_RATE_CONVERSATIONS_PER_ADDRESS": "100000/minute", **(env or {})})
 
     def __init__(self, model: Path, ports: Ports, endpoints: Path, log_dir: Path,
                  database_url: str, env: dict[str, str] | None = None,

@@ -35,6 +35,13 @@ class Settings(BaseSettings):
     session_max_age_s: int = Field(8 * 3600, gt=0)
     # Failed and successful console logins allowed per username and address (limits syntax).
     login_rate: str = "10/minute"
+    # Rate limits (limits syntax, docs/reliability.md): over one, a request gets a 429 with
+    # Retry-After. Counted in memory per desk process, or in Redis when redis_url is set.
+    rate_conversations_per_address: str = "20/minute"
+    rate_messages_per_conversation: str = "20/minute"
+    rate_messages_per_address: str = "120/minute"
+    rate_webhooks_per_channel: str = "1200/minute"
+    redis_url: str | None = None
     max_message_chars: int = Field(4000, gt=0)
     max_body_bytes: int = Field(1_048_576, gt=0)  # any request body; larger ones get a 413 unread
     # Shared with the store's backend, which signs logged-in customers' ids (bot.identity).

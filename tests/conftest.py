@@ -13,6 +13,7 @@ from bot.desk.migrate import upgrade_database
 from bot.launcher import Stack
 from bot.training import ensure_model
 from tests.postgres import create_database, postgres_server
+from tests.redis_server import redis_server
 
 
 @pytest.fixture(scope="session")
@@ -31,6 +32,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 def postgres_url() -> Iterator[str]:
     """A throwaway PostgreSQL server for the session (URL prefix without a database name)."""
     with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A throwaway Redis server for the session."""
+    with redis_server() as url:
         yield url
 
 

@@ -14,6 +14,7 @@ from fastapi import (
     FastAPI,
     Header,
     HTTPException,
+    Request,
     WebSocket,
     WebSocketDisconnect,
 )
@@ -25,6 +26,7 @@ from bot.desk.conversations import ConversationNotFound, ConversationStore
 from bot.desk.live import LiveHub
 from bot.desk.messaging import BotUnavailable, InvalidMessage, MessageRouter
 from bot.desk.models import Conversation
+from bot.desk.rate_limits import RateLimited, RateLimits
 from bot.desk.schemas import (
     ConversationCreated,
     ConversationStart,
@@ -46,6 +48,7 @@ class WebDeps:
     router: MessageRouter
     hub: LiveHub
     identity_secret: str | None  # verifies the store's signed identities; None: anonymous only
+    limits: RateLimits
 
 
 def add_web_routes(app: FastAPI, deps: WebDeps) -> None:
@@ -61,7 +64,9 @@ def add_web_routes(app: FastAPI, deps: WebDeps) -> None:
             raise HTTPException(404, "conversation not found") from None
 
     @api.post("/api/conversations", status_code=201, response_model=ConversationCreated)
-    async def start_conversation(body: ConversationStart | None = None) -> ConversationCreated:
+    async def start_conversation(request: Request,
+                                 body: ConversationStart | None = None) -> ConversationCreated:
+        deps.limits.hit(deps.limits.conversations, "address", address_of(request))
         customer_id = None
         if body is not None and body.identity is not None:
             try:
@@ -73,8 +78,10 @@ def add_web_routes(app: FastAPI, deps: WebDeps) -> None:
 
     @api.post("/api/conversations/{conversation_id}/messages", response_model=ExchangeOut)
     async def post_message(
-        body: CustomerMessageIn, conversation: Annotated[Conversation, Depends(conversation_for)]
+        request: Request, body: CustomerMessageIn,
+        conversation: Annotated[Conversation, Depends(conversation_for)],
     ) -> ExchangeOut | JSONResponse:
+        deps.limits.message(conversation.id, address_of(request))
         try:
             exchange = await router.handle(conversation, body.text)
         except InvalidMessage as error:
@@ -121,6 +128,12 @@ def add_web_routes(app: FastAPI, deps: WebDeps) -> None:
             await websocket.send_json({"type": "error", "error": 'expected {"text": "..."}'})
             return
         try:
+            deps.limits.message(conversation.id, address_of(websocket))
+        except RateLimited as refused:
+            await websocket.send_json({"type": "error", "error": str(refused), "code": "rate_limited",
+                                       "retry_after_s": refused.retry_after_s})
+            return
+        try:
             exchange = await router.handle(conversation, body.text)
         except InvalidMessage as error:
             await websocket.send_json({"type": "error", "error": str(error)})
@@ -134,6 +147,11 @@ def add_web_routes(app: FastAPI, deps: WebDeps) -> None:
             await websocket.send_json({"type": "message", "message": _json(MessageOut.of(reply))})
 
     app.include_router(api)
+
+
+def address_of(connection: Request | WebSocket) -> str:
+    """The client's address (uvicorn puts a trusted proxy's X-Forwarded-For there)."""
+    return connection.client.host if connection.client else "unknown"
 
 
 def _json(message: MessageOut) -> dict:

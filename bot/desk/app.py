@@ -30,6 +30,7 @@ from bot.desk.live import LiveHub
 from bot.desk.messaging import MessageRouter
 from bot.desk.migrate import upgrade_database
 from bot.desk.rasa_client import RasaClient
+from bot.desk.rate_limits import RateLimited, RateLimits, WebhookLimit
 from bot.desk.review import ReviewRecorder
 from bot.escalation.policy import EscalationPolicy
 from bot.escalation.sentiment import SentimentModel, default_sentiment_model
@@ -96,6 +97,8 @@ def create_app(settings: Settings | None = None, sentiment: SentimentModel | Non
                        max_age=settings.session_max_age_s, same_site="strict",
                        https_only=settings.secure_cookies)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    limits = RateLimits(settings)
+    app.add_middleware(WebhookLimit, limits=limits)
     accounts = AccountStore(sessions)
     add_console_routes(app, ConsoleDeps(accounts, store, handoffs, profiles, feedback,
                                         suggester, hub, parse_rate(settings.login_rate),
@@ -116,6 +119,11 @@ def create_app(settings: Settings | None = None, sentiment: SentimentModel | Non
         return _error(422, "request body does not match the expected shape",
                       details=[{"field": ".".join(map(str, e["loc"][1:])), "problem": e["msg"]}
                                for e in errors])
+
+    @app.exception_handler(RateLimited)
+    async def _rate_limited(_: Request, exc: RateLimited) -> JSONResponse:
+        return JSONResponse(status_code=429, headers={"Retry-After": str(exc.retry_after_s)},
+                            content={"error": str(exc), "retry_after_s": exc.retry_after_s})
 
     @app.exception_handler(HTTPException)
     async def _http_error(_: Request, exc: HTTPException) -> JSONResponse:
@@ -147,7 +155,7 @@ def create_app(settings: Settings | None = None, sentiment: SentimentModel | Non
                 raise HTTPException(503, "set ASSISTANT_IDENTITY_SECRET to sign demo identities")
             return sign_identity(customer_id, secret)
 
-    add_web_routes(app, WebDeps(store, router, hub, secret))
+    add_web_routes(app, WebDeps(store, router, hub, secret, limits))
     return app
 
 

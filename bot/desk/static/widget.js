@@ -11,6 +11,7 @@
   let socket = null;
   let conversation = null;
   let who = "online";  // or "waiting for a person: ...", "chatting with <agent>"
+  let lastSent = "";  // the last text typed, handed back if the desk did not take it
 
   function storageKey() {
     return "hp-conversation:" + (config.identity ? config.identity.customer_id : "guest");
@@ -73,6 +74,22 @@
     log.scrollTop = log.scrollHeight;
   }
 
+  // Over the desk's rate limit the message was not taken: say so calmly, hand the text
+  // back, and let the customer send again once the wait is over.
+  function slowDown(seconds) {
+    const bubbles = log.querySelectorAll(".msg.customer");
+    const last = bubbles[bubbles.length - 1];
+    if (last) last.classList.add("unsent");
+    if (!input.value && lastSent) input.value = lastSent;
+    log.append(el("div", { className: "msg notice" },
+      "You're writing faster than I can keep up, so that last message didn't reach me. " +
+      "Please send it again in " + seconds + " seconds."));
+    log.scrollTop = log.scrollHeight;
+    sendButton.disabled = true;
+    setTimeout(() => { if (socket && socket.readyState === WebSocket.OPEN) sendButton.disabled = false; },
+      seconds * 1000);
+  }
+
   async function startConversation() {
     const saved = JSON.parse(localStorage.getItem(storageKey()) || "null");
     if (saved) {
@@ -92,6 +109,7 @@
     });
     if (!res.ok) {
       const detail = await res.json().catch(() => ({}));
+      if (res.status === 429) throw new Error("we're very busy, please try again in " + detail.retry_after_s + " seconds");
       throw new Error(detail.error || "could not start a conversation");
     }
     conversation = await res.json();
@@ -114,6 +132,7 @@
       const frame = JSON.parse(event.data);
       if (frame.type === "message") show(frame.message);
       else if (frame.type === "queue") status.textContent = who = waiting(frame);
+      else if (frame.type === "error" && frame.code === "rate_limited") slowDown(frame.retry_after_s);
       else if (frame.type === "error") showError(frame.error);
     });
   }
@@ -124,6 +143,7 @@
     if (!text.trim()) return;
     if (text.length > MAX_CHARS) { showError("Messages can be at most " + MAX_CHARS + " characters."); return; }
     show({ sender: "customer", text: label || text });
+    lastSent = label ? "" : text;
     socket.send(JSON.stringify({ text: text }));
   }
 
