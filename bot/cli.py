@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import secrets
 import signal
 import sys
@@ -21,6 +22,7 @@ from bot.training import ensure_model
 
 
 def run(_: argparse.Namespace) -> int:
+    logging.basicConfig(format="%(asctime)s %(message)s", datefmt="%H:%M:%S", level=logging.WARNING)
     settings = get_settings()
     model = ensure_model()
     env = {}
@@ -39,10 +41,10 @@ def run(_: argparse.Namespace) -> int:
         stack.wait_healthy(progress=True)
         print(f"\nThe assistant is running: open {stack.desk_url}/ and click \"Chat with us\"."
               f"\nAgents: {stack.desk_url}/console (demo accounts in the README)."
-              "\nPress Ctrl-C to stop.", flush=True)
+              "\nA process that stops is restarted. Press Ctrl-C to stop.", flush=True)
         signal.signal(signal.SIGTERM, _interrupt)
         signal.signal(signal.SIGINT, _interrupt)
-        stack.watch()
+        stack.supervise()
     except StackFailed as error:
         print(f"Could not start the assistant: {error}", file=sys.stderr)
         return 1

@@ -6,12 +6,14 @@ a user runs.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +38,7 @@ from bot.serving import (
     write_record,
 )
 
+log = logging.getLogger(__name__)
 
 # A widget frame carries one message of at most a few thousand characters; uvicorn's default
 # would let one frame be 16 MiB.
@@ -61,6 +64,7 @@ class Service:
     env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen | None = None
     log_path: Path | None = None
+    started_at: float = 0.0
 
 
 class Stack:
@@ -96,6 +100,7 @@ class Stack:
                  database_url: str, env: dict[str, str] | None = None,
                  run_dir: Path = ROOT / "var" / "run") -> None:
         self.ports = ports
+        self.endpoints = endpoints
         self.log_dir = log_dir
         self.run_dir = run_dir
         self.model = model
@@ -148,8 +153,7 @@ class Stack:
             service.log_path = self.log_dir / f"{service.name}.log"
             self._spawn(service, "wb")
             if service.name == "rasa":
-                write_record(self.run_dir, ServingRecord(ServerInfo(
-                    f"http://{LOOPBACK}:{self.ports.rasa}", service.process.pid, str(self.model))))
+                self._record_rasa(service)
 
     def restart(self, name: str, timeout_s: float = 180.0) -> None:
         """Stop one process as an operator would (SIGTERM, then its grace), start it again
@@ -160,10 +164,15 @@ class Stack:
         self.wait_healthy(timeout_s)
 
     def _spawn(self, service: Service, mode: str) -> None:
-        with service.log_path.open(mode) as log:
+        with service.log_path.open(mode) as output:
             service.process = subprocess.Popen(
-                service.command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                service.command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT,
                 env={**os.environ, **service.env}, start_new_session=True)
+        service.started_at = time.monotonic()
+
+    def _record_rasa(self, service: Service) -> None:
+        write_record(self.run_dir, ServingRecord(ServerInfo(
+            f"http://{LOOPBACK}:{self.ports.rasa}", service.process.pid, str(self.model))))
 
     def wait_healthy(self, timeout_s: float = 180.0, progress: bool = False) -> None:
         deadline = time.monotonic() + timeout_s
@@ -184,14 +193,46 @@ class Stack:
             if pending:
                 time.sleep(0.5)
 
-    def watch(self, interval_s: float = 1.0) -> None:
-        """Block until a process exits on its own (then raise StackFailed); the Rasa server
-        the studio published in place of the first one counts as that one."""
-        while True:
+    def supervise(self, stop: threading.Event | None = None, interval_s: float = 1.0,
+                  max_backoff_s: float = 60.0) -> None:
+        """Until `stop` is set: restart a process that exits on its own, after 1, 2, 4 ... s
+        (at most `max_backoff_s`; the wait starts over once it has run a minute), with a log
+        line each time. The Rasa server the studio published in place of the first one
+        counts as that one."""
+        stop = stop or threading.Event()
+        failures: dict[str, int] = {}
+        due: dict[str, float] = {}
+        while not stop.wait(interval_s):
+            now = time.monotonic()
             for service in self.services:
-                if service.process and service.process.poll() is not None and not self._replaced(service):
-                    raise StackFailed(f"{service.name} stopped unexpectedly:\n{self._tail(service)}")
-            time.sleep(interval_s)
+                if service.process is None or service.process.poll() is None or self._replaced(service):
+                    if service.process is not None and service.process.poll() is None \
+                            and now - service.started_at > 60:
+                        failures.pop(service.name, None)
+                    continue
+                if service.name not in due:
+                    failures[service.name] = failures.get(service.name, 0) + 1
+                    wait = min(max_backoff_s, 2 ** (failures[service.name] - 1))
+                    due[service.name] = now + wait
+                    log.warning("%s exited with code %s; restarting it in %.0f s (restart %d)\n%s",
+                                service.name, service.process.returncode, wait, failures[service.name],
+                                self._tail(service, 5))
+                if now >= due[service.name]:
+                    del due[service.name]
+                    if service.name == "rasa":  # the model serving now: maybe one the studio published
+                        record = read_record(self.run_dir)
+                        self.model = Path(record.active.model) if record else self.model
+                        service.command = rasa_command(self.model, self.ports.rasa, self.endpoints,
+                                                       self.rasa_token)
+                    self._spawn(service, "ab")
+                    if service.name == "rasa":
+                        self._record_rasa(service)
+                    log.warning("%s restarted (pid %d)", service.name, service.process.pid)
+
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
+        """Send one process a signal (the fault tests crash, freeze and thaw processes)."""
+        service = next(s for s in self.services if s.name == name)
+        os.killpg(service.process.pid, sig)
 
     def _replaced(self, service: Service) -> bool:
         record = read_record(self.run_dir)

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     rate_messages_per_address: str = "120/minute"
     rate_webhooks_per_channel: str = "1200/minute"
     redis_url: str | None = None
+    # Messages stored while Rasa is down are answered when it is back (bot.desk.recovery);
+    # a customer kept waiting longer than this is queued for a person (bot_unavailable).
+    bot_unavailable_after_s: float = Field(120.0, gt=0)
     max_message_chars: int = Field(4000, gt=0)
     max_body_bytes: int = Field(1_048_576, gt=0)  # any request body; larger ones get a 413 unread
     # Shared with the store's backend, which signs logged-in customers' ids (bot.identity).

@@ -26,7 +26,7 @@ Formatter = Callable[[str, list[dict] | None], list[dict]]
 
 
 ONLY_TEXT = "Sorry, I can only read text messages here. Could you type your question?"
-UNAVAILABLE = "Sorry, I can't answer right now. Your message is saved and a person will see it."
+UNAVAILABLE = "Sorry, I can't answer right now. Your message is saved and I'll reply here as soon as I can."
 
 
 class Delivering:
@@ -57,7 +57,7 @@ class Delivering:
             await self.notice(conversation, str(error))
             return
         except BotUnavailable:
-            await self.notice(conversation, UNAVAILABLE)
+            await self.delayed(conversation)
             return
         await self.replies(conversation, exchange.replies)
 
@@ -98,6 +98,18 @@ class Delivering:
     async def send_raw(self, conversation: Conversation, channel: str, recipient: str, payload: dict) -> None:
         """A provider call that is no message (Telegram's answerCallbackQuery)."""
         await run_in_threadpool(self._outbox.enqueue, conversation.id, channel, recipient, [(None, payload)])
+        self._worker.wake()
+
+    async def delayed(self, conversation: Conversation) -> None:
+        """Tell the customer the answer will come later. Not kept in the transcript, where the
+        message must stay the last word until the bot answers it (bot.desk.recovery)."""
+        contact = await run_in_threadpool(self.contacts.contact, conversation.id)
+        if contact is None:
+            return
+        sender = {"From": contact.reply_from} if contact.reply_from else {}
+        payloads = [(None, {**p, **sender}) for p in self._formatters[contact.channel](UNAVAILABLE, None)]
+        await run_in_threadpool(self._outbox.enqueue, conversation.id, contact.channel, contact.external_id,
+                                payloads)
         self._worker.wake()
 
     async def notice(self, conversation: Conversation, text: str) -> None:

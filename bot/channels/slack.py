@@ -19,7 +19,7 @@ from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from slack_sdk.signature import SignatureVerifier
 
-from bot.channels.delivery import ONLY_TEXT, UNAVAILABLE, Delivering
+from bot.channels.delivery import ONLY_TEXT, Delivering
 from bot.channels.outbox import SendFailed
 from bot.desk.messaging import BotUnavailable, InvalidMessage
 from bot.desk.models import Conversation, Message
@@ -170,7 +170,7 @@ def add_slack_routes(app: FastAPI, config: SlackConfig, delivering: Delivering,
             exchange = await delivering.router.answer(conversation, message)
             await delivering.replies(conversation, exchange.replies)
         except BotUnavailable:
-            await delivering.notice(conversation, UNAVAILABLE)
+            await delivering.delayed(conversation)
         except Exception:  # the request was acknowledged: log, never raise into the void
             log.exception("slack: could not answer message %s", message.id)
 

@@ -39,7 +39,8 @@ from bot.identity import IdentityRejected
 from bot.identity import verify as verify_identity
 
 CHANNEL = "web"
-SAVED = "the assistant is unavailable right now; your message was saved"
+SAVED = ("the assistant can't answer right now; your message was saved and will be answered "
+         "here as soon as it is back")
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ def add_web_routes(app: FastAPI, deps: WebDeps) -> None:
             raise HTTPException(422, str(error)) from None
         except BotUnavailable as error:
             return JSONResponse(status_code=503, content={
-                "error": SAVED, "message": _json(MessageOut.of(error.message))})
+                "error": SAVED, "code": "bot_unavailable", "message": _json(MessageOut.of(error.message))})
         return ExchangeOut(message=MessageOut.of(exchange.message),
                            replies=[MessageOut.of(m) for m in exchange.replies])
 
@@ -140,7 +141,7 @@ def add_web_routes(app: FastAPI, deps: WebDeps) -> None:
             return
         except BotUnavailable as error:
             await websocket.send_json({"type": "ack", "message": _json(MessageOut.of(error.message))})
-            await websocket.send_json({"type": "error", "error": SAVED})
+            await websocket.send_json({"type": "error", "error": SAVED, "code": "bot_unavailable"})
             return
         await websocket.send_json({"type": "ack", "message": _json(MessageOut.of(exchange.message))})
         for reply in exchange.replies:

@@ -29,7 +29,10 @@ from bot.desk.handoffs import HandoffStore
 from bot.desk.live import LiveHub
 from bot.desk.messaging import MessageRouter
 from bot.desk.migrate import upgrade_database
+from bot.desk.models import Message
 from bot.desk.rasa_client import RasaClient
+from bot.desk.recovery import Recovery
+from bot.desk.schemas import MessageOut
 from bot.desk.rate_limits import RateLimited, RateLimits, WebhookLimit
 from bot.desk.review import ReviewRecorder
 from bot.escalation.policy import EscalationPolicy
@@ -77,13 +80,26 @@ def create_app(settings: Settings | None = None, sentiment: SentimentModel | Non
                           suggester.titles, review)
     router = MessageRouter(store, rasa, escalator, settings.max_message_chars, review)
     channels = MessagingChannels.from_settings(settings, sessions, store, router)
+
+    async def tell(conversation_id: str, messages: list[Message]) -> None:
+        """Replies written outside a customer's request reach them on their channel."""
+        for message in messages:
+            await hub.to_customer(conversation_id, {"type": "message",
+                                                    "message": MessageOut.of(message).model_dump(mode="json")})
+        await channels.delivering.deliver(conversation_id, messages)
+        await hub.conversation_changed(conversation_id)
+
+    recovery = Recovery(store, router, rasa, escalator, tell, settings.rasa_timeout_s,
+                        settings.bot_unavailable_after_s)
     secret = settings.identity_secret.get_secret_value() if settings.identity_secret else None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         suggester.start()
         channels.start()
+        recovery.start()
         yield
+        await recovery.stop()
         await channels.stop()
         await review.drain()
         await rasa.aclose()

@@ -7,11 +7,12 @@ import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.desk.models import Conversation, DeliveryStatus, Message, Sender
+from bot.desk.models import Conversation, DeliveryStatus, Message, Mode, Sender
 
 
 class ConversationNotFound(LookupError):
@@ -106,6 +107,28 @@ class ConversationStore:
     def set_contact_email(self, conversation_id: str, email: str) -> None:
         with self._sessions.begin() as session:
             session.get(Conversation, conversation_id).contact_email = email
+
+    def owed(self, stuck_before: datetime, limit: int = 200) -> list[Message]:
+        """Customer messages the bot still owes an answer, oldest first: in conversations the
+        bot serves, after the last message anyone wrote back, and either failed (Rasa was
+        down) or still `received` since before `stuck_before` (a turn a restart cut short)."""
+        last_reply = (select(Message.conversation_id, func.max(Message.id).label("last_id"))
+                      .where(Message.sender != Sender.customer)
+                      .group_by(Message.conversation_id).subquery())
+        with self._sessions() as session:
+            return list(session.scalars(
+                select(Message)
+                .join(Conversation, Conversation.id == Message.conversation_id)
+                .outerjoin(last_reply, last_reply.c.conversation_id == Message.conversation_id)
+                .where(Conversation.mode == Mode.bot, Message.sender == Sender.customer,
+                       Message.id > func.coalesce(last_reply.c.last_id, 0),
+                       or_(Message.status == DeliveryStatus.failed,
+                           and_(Message.status == DeliveryStatus.received, Message.created_at < stuck_before)))
+                .order_by(Message.id).limit(limit)))
+
+    def message(self, message_id: int) -> Message | None:
+        with self._sessions() as session:
+            return session.get(Message, message_id)
 
     def mark_failed(self, message: Message) -> None:
         with self._sessions.begin() as session:

@@ -106,6 +106,12 @@ class Escalator:
         await self.hub.queue_changed()
         return stored
 
+    async def bot_unavailable(self, conversation: Conversation, detail: str) -> list[Message]:
+        """Queue a conversation the bot could not answer for too long."""
+        tier = await run_in_threadpool(self._tier, conversation.customer_id)
+        decision = Decision(True, (Reason("bot_unavailable", detail),), "high" if tier == "vip" else "normal")
+        return await self.escalate(conversation, decision, tier)
+
     async def while_with_a_person(self, conversation: Conversation, message: Message) -> list[Message]:
         """A message for the agent: scored for the console, e-mail kept if nobody is online."""
         score = await self.score(message.text)

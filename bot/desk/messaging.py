@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from bot.desk.analysis import reply_marker, shown
 from bot.desk.conversations import ConversationStore
 from bot.desk.escalation import Escalator
-from bot.desk.models import Conversation, Message, Mode
+from bot.desk.models import Conversation, DeliveryStatus, Message, Mode
 from bot.desk.rasa_client import RasaClient, RasaUnavailable
 from bot.desk.review import ReviewRecorder
 from bot.text import clean
@@ -81,6 +81,19 @@ class MessageRouter:
         lock = self._locks.setdefault(conversation.id, asyncio.Lock())
         async with lock:
             return await self._answer(conversation, message)
+
+    async def answer_owed(self, message: Message) -> Exchange | None:
+        """Answer a message the bot could not answer when it came (recovery); None when it
+        has been answered meanwhile or the conversation went to a person."""
+        lock = self._locks.setdefault(message.conversation_id, asyncio.Lock())
+        async with lock:
+            current = await run_in_threadpool(self._store.message, message.id)
+            if current is None or current.status == DeliveryStatus.answered:
+                return None
+            conversation = await run_in_threadpool(self._store.get, message.conversation_id)
+            if conversation.mode != Mode.bot:
+                return None
+            return await self._ask_bot(conversation, current)
 
     async def _answer(self, conversation: Conversation, message: Message) -> Exchange:
         current = await run_in_threadpool(self._store.get, conversation.id)

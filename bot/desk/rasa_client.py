@@ -60,5 +60,13 @@ class RasaClient:
         except httpx.HTTPError as error:
             raise RasaUnavailable(str(error) or type(error).__name__) from error
 
+    async def healthy(self) -> bool:
+        """Whether the Rasa server answers at all (its root says hello)."""
+        try:
+            response = await self._client.get(self._url("/"), timeout=2.0)
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200
+
     async def aclose(self) -> None:
         await self._client.aclose()

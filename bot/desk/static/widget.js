@@ -74,6 +74,11 @@
     log.scrollTop = log.scrollHeight;
   }
 
+  function showNotice(text) {
+    log.append(el("div", { className: "msg notice" }, text));
+    log.scrollTop = log.scrollHeight;
+  }
+
   // Over the desk's rate limit the message was not taken: say so calmly, hand the text
   // back, and let the customer send again once the wait is over.
   function slowDown(seconds) {
@@ -81,10 +86,8 @@
     const last = bubbles[bubbles.length - 1];
     if (last) last.classList.add("unsent");
     if (!input.value && lastSent) input.value = lastSent;
-    log.append(el("div", { className: "msg notice" },
-      "You're writing faster than I can keep up, so that last message didn't reach me. " +
-      "Please send it again in " + seconds + " seconds."));
-    log.scrollTop = log.scrollHeight;
+    showNotice("You're writing faster than I can keep up, so that last message didn't reach me. " +
+      "Please send it again in " + seconds + " seconds.");
     sendButton.disabled = true;
     setTimeout(() => { if (socket && socket.readyState === WebSocket.OPEN) sendButton.disabled = false; },
       seconds * 1000);
@@ -133,6 +136,8 @@
       if (frame.type === "message") show(frame.message);
       else if (frame.type === "queue") status.textContent = who = waiting(frame);
       else if (frame.type === "error" && frame.code === "rate_limited") slowDown(frame.retry_after_s);
+      else if (frame.type === "error" && frame.code === "bot_unavailable") showNotice(
+        "I can't answer right now, but your message is saved. I'll reply here as soon as I can.");
       else if (frame.type === "error") showError(frame.error);
     });
   }

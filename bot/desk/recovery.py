@@ -1,0 +1,91 @@
+"""Answers what the bot owes once Rasa is back: messages stored while it was down, or whose
+turn a desk restart cut short, are answered in order, each once, and the replies reach the
+customer on their channel. A conversation kept waiting longer than configured goes to a
+person instead (reason `bot_unavailable`)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from starlette.concurrency import run_in_threadpool
+
+from bot.db import aware, utcnow
+from bot.desk.conversations import ConversationStore
+from bot.desk.escalation import Escalator
+from bot.desk.messaging import BotUnavailable, MessageRouter
+from bot.desk.models import Message
+from bot.desk.rasa_client import RasaClient
+
+log = logging.getLogger(__name__)
+# Pushes stored replies to the customer: the widget's socket and the messaging channels.
+Tell = Callable[[str, list[Message]], Awaitable[None]]
+
+
+class Recovery:
+    def __init__(self, store: ConversationStore, router: MessageRouter, rasa: RasaClient,
+                 escalator: Escalator, tell: Tell, turn_timeout_s: float, give_up_after_s: float,
+                 poll_s: float = 2.0) -> None:
+        self._store = store
+        self._router = router
+        self._rasa = rasa
+        self._escalator = escalator
+        self._tell = tell
+        self._stuck_after = timedelta(seconds=turn_timeout_s + 10)  # no live turn takes that long
+        self._give_up_after = timedelta(seconds=give_up_after_s)
+        self._poll_s = poll_s
+        self._task: asyncio.Task | None = None
+        self._rasa_was_down = False
+
+    def start(self) -> None:
+        self._task = asyncio.ensure_future(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.sweep()
+            except Exception:  # a database hiccup must not end recovery
+                log.exception("recovery: sweep failed")
+            await asyncio.sleep(self._poll_s)
+
+    async def sweep(self) -> None:
+        owed = await run_in_threadpool(self._store.owed, utcnow() - self._stuck_after)
+        if not owed:
+            return
+        if not await self._rasa.healthy():
+            if not self._rasa_was_down:
+                log.warning("recovery: Rasa is down; %d message(s) wait for an answer", len(owed))
+            self._rasa_was_down = True
+            await self._give_up_on_long_waits(owed)
+            return
+        if self._rasa_was_down:
+            log.warning("recovery: Rasa is back; answering %d waiting message(s)", len(owed))
+            self._rasa_was_down = False
+        for message in owed:
+            try:
+                exchange = await self._router.answer_owed(message)
+            except BotUnavailable:
+                return  # down again: the next sweep tries from here
+            if exchange is not None:
+                await self._tell(message.conversation_id, exchange.replies)
+
+    async def _give_up_on_long_waits(self, owed: list[Message]) -> None:
+        now, waiting = utcnow(), {}
+        for message in owed:
+            waiting.setdefault(message.conversation_id, message)  # each conversation's oldest
+        for conversation_id, oldest in waiting.items():
+            if now - aware(oldest.created_at) < self._give_up_after:
+                continue
+            conversation = await run_in_threadpool(self._store.get, conversation_id)
+            waited = (now - aware(oldest.created_at)).total_seconds()
+            log.warning("recovery: conversation %s goes to a person (bot unavailable)", conversation_id)
+            replies = await self._escalator.bot_unavailable(
+                conversation, f"the assistant could not answer for {waited:.0f} s")
+            await self._tell(conversation_id, replies)
