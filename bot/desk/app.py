@@ -22,6 +22,7 @@ from bot.console.auth import SESSION_COOKIE, guards
 from bot.console.routes import ConsoleDeps, add_console_routes
 from bot.console.suggestions import Suggester
 from bot.db import make_engine, make_session_factory
+from bot.desk.action_health import ActionHealth, health_url
 from bot.desk.body_limit import BodyLimit
 from bot.desk.conversations import ConversationStore
 from bot.desk.escalation import Escalator
@@ -78,7 +79,8 @@ def create_app(settings: Settings | None = None, sentiment: SentimentModel | Non
                             sentiment.encoder, settings.review_min_confidence, settings.review_tie_margin)
     escalator = Escalator(store, handoffs, rasa, policy, sentiment, profiles, feedback, hub,
                           suggester.titles, review)
-    router = MessageRouter(store, rasa, escalator, settings.max_message_chars, review)
+    actions = ActionHealth(health_url(settings.rasa_endpoints))
+    router = MessageRouter(store, rasa, escalator, settings.max_message_chars, review, actions)
     channels = MessagingChannels.from_settings(settings, sessions, store, router)
 
     async def tell(conversation_id: str, messages: list[Message]) -> None:
@@ -90,16 +92,18 @@ def create_app(settings: Settings | None = None, sentiment: SentimentModel | Non
         await hub.conversation_changed(conversation_id)
 
     recovery = Recovery(store, router, rasa, escalator, tell, settings.rasa_timeout_s,
-                        settings.bot_unavailable_after_s)
+                        settings.bot_unavailable_after_s, actions)
     secret = settings.identity_secret.get_secret_value() if settings.identity_secret else None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         suggester.start()
         channels.start()
+        actions.start()
         recovery.start()
         yield
         await recovery.stop()
+        await actions.stop()
         await channels.stop()
         await review.drain()
         await rasa.aclose()

@@ -13,6 +13,7 @@ from datetime import timedelta
 from starlette.concurrency import run_in_threadpool
 
 from bot.db import aware, utcnow
+from bot.desk.action_health import ActionHealth
 from bot.desk.conversations import ConversationStore
 from bot.desk.escalation import Escalator
 from bot.desk.messaging import BotUnavailable, MessageRouter
@@ -27,8 +28,9 @@ Tell = Callable[[str, list[Message]], Awaitable[None]]
 class Recovery:
     def __init__(self, store: ConversationStore, router: MessageRouter, rasa: RasaClient,
                  escalator: Escalator, tell: Tell, turn_timeout_s: float, give_up_after_s: float,
-                 poll_s: float = 2.0) -> None:
+                 actions: ActionHealth, poll_s: float = 2.0) -> None:
         self._store = store
+        self._actions = actions
         self._router = router
         self._rasa = rasa
         self._escalator = escalator
@@ -59,14 +61,15 @@ class Recovery:
         owed = await run_in_threadpool(self._store.owed, utcnow() - self._stuck_after)
         if not owed:
             return
-        if not await self._rasa.healthy():
+        if not await self._rasa.healthy() or not await self._actions.check():
             if not self._rasa_was_down:
-                log.warning("recovery: Rasa is down; %d message(s) wait for an answer", len(owed))
+                log.warning("recovery: Rasa or the action server is down; %d message(s) wait for an answer",
+                        len(owed))
             self._rasa_was_down = True
             await self._give_up_on_long_waits(owed)
             return
         if self._rasa_was_down:
-            log.warning("recovery: Rasa is back; answering %d waiting message(s)", len(owed))
+            log.warning("recovery: the bot is back; answering %d waiting message(s)", len(owed))
             self._rasa_was_down = False
         for message in owed:
             try:
