@@ -21,6 +21,7 @@ NUMBERED = {"sms", "whatsapp", "whatsapp_cloud"}
 # Meta's messaging window: free-form messages only within 24 hours of the customer's last one.
 WINDOWED = {"whatsapp", "whatsapp_cloud", "messenger"}
 REPLY_WINDOW = timedelta(hours=24)
+MAX_ID = 128  # the columns holding event, user and number ids
 # Turns a reply's text and buttons into the channel's payloads, in sending order.
 Formatter = Callable[[str, list[dict] | None], list[dict]]
 
@@ -42,6 +43,8 @@ class Delivering:
     async def receive(self, channel: str, event_id: str, external_id: str, name: str | None,
                       reply_from: str | None = None) -> Arrival | None:
         """The contact's conversation for a new event; None for a redelivered one."""
+        if not all(_valid_id(value) for value in (event_id, external_id, reply_from or "-")):
+            raise InvalidMessage(f"provider ids are 1-{MAX_ID} printable characters")
         return await run_in_threadpool(self.contacts.receive, channel, event_id, external_id, name,
                                        reply_from)
 
@@ -129,6 +132,10 @@ def reply_window_closed(last_inbound_at: datetime, channel: str) -> str | None:
         return (f"{name} allows replies only within 24 hours of the customer's last message, "
                 "and this customer last wrote more than 24 hours ago: the reply was not sent")
     return None
+
+
+def _valid_id(value: str) -> bool:
+    return 0 < len(value) <= MAX_ID and value.isprintable()
 
 
 def chosen(text: str, options: list[dict] | None) -> str:

@@ -18,6 +18,7 @@ import httpx
 from fastapi import APIRouter, FastAPI, Header, HTTPException, Query, Request
 from fastapi.responses import PlainTextResponse
 
+from bot.channels import fields
 from bot.channels.delivery import Delivering, chosen
 from bot.channels.outbox import SendFailed
 from bot.settings import Settings
@@ -133,37 +134,42 @@ class Inbound:
 
 
 def parse(envelope: dict[str, Any]) -> list[Inbound]:
-    """The customers' messages in one webhook call (Meta batches them)."""
+    """The customers' messages in one webhook call (Meta batches them); a field of the wrong
+    type reads as missing."""
     found: list[Inbound] = []
     if envelope.get("object") == "page":
-        for entry in envelope.get("entry") or []:
-            for event in entry.get("messaging") or []:
-                sender = (event.get("sender") or {}).get("id")
-                message, postback = event.get("message") or {}, event.get("postback") or {}
+        for entry in map(fields.obj, fields.items(envelope.get("entry"))):
+            for event in map(fields.obj, fields.items(entry.get("messaging"))):
+                sender = fields.ident(fields.obj(event.get("sender")).get("id"))
+                message, postback = fields.obj(event.get("message")), fields.obj(event.get("postback"))
                 if not sender or message.get("is_echo"):
                     continue
                 if postback:
-                    event_id = postback.get("mid") or f"postback:{sender}:{event.get('timestamp')}"
+                    event_id = fields.text(postback.get("mid")) or f"postback:{sender}:{event.get('timestamp')}"
                     found.append(Inbound(MESSENGER, event_id, sender, None, None,
-                                         postback.get("payload") or postback.get("title"), "text"))
-                elif message.get("mid"):
-                    text = (message.get("quick_reply") or {}).get("payload") or message.get("text")
-                    found.append(Inbound(MESSENGER, message["mid"], sender, None, None, text,
-                                         "text" if text else "attachment"))
+                                         fields.text(postback.get("payload")) or fields.text(postback.get("title")),
+                                         "text"))
+                elif mid := fields.text(message.get("mid")):
+                    said = fields.text(fields.obj(message.get("quick_reply")).get("payload")) or fields.text(
+                        message.get("text"))
+                    found.append(Inbound(MESSENGER, mid, sender, None, None, said, "text" if said else "attachment"))
     elif envelope.get("object") == "whatsapp_business_account":
-        for entry in envelope.get("entry") or []:
-            for change in entry.get("changes") or []:
-                value = change.get("value") or {}
-                number_id = (value.get("metadata") or {}).get("phone_number_id")
-                names = {c.get("wa_id"): (c.get("profile") or {}).get("name") for c in value.get("contacts") or []}
-                for message in value.get("messages") or []:
-                    kind = message.get("type") or "unknown"
-                    text = {"text": (message.get("text") or {}).get("body"),
-                            "interactive": ((message.get("interactive") or {}).get("button_reply") or {}).get("id"),
-                            "button": (message.get("button") or {}).get("payload")}.get(kind)
-                    if message.get("id") and message.get("from"):
-                        found.append(Inbound(WHATSAPP, message["id"], message["from"], number_id,
-                                             names.get(message["from"]), text, "text" if text else kind))
+        for entry in map(fields.obj, fields.items(envelope.get("entry"))):
+            for change in map(fields.obj, fields.items(entry.get("changes"))):
+                value = fields.obj(change.get("value"))
+                number_id = fields.ident(fields.obj(value.get("metadata")).get("phone_number_id"))
+                names = {fields.ident(c.get("wa_id")): fields.text(fields.obj(c.get("profile")).get("name"))
+                         for c in map(fields.obj, fields.items(value.get("contacts")))}
+                for message in map(fields.obj, fields.items(value.get("messages"))):
+                    kind = fields.text(message.get("type")) or "unknown"
+                    said = {"text": fields.text(fields.obj(message.get("text")).get("body")),
+                            "interactive": fields.text(fields.obj(fields.obj(message.get("interactive"))
+                                                                  .get("button_reply")).get("id")),
+                            "button": fields.text(fields.obj(message.get("button")).get("payload"))}.get(kind)
+                    message_id, sender = fields.text(message.get("id")), fields.ident(message.get("from"))
+                    if message_id and sender:
+                        found.append(Inbound(WHATSAPP, message_id, sender, number_id, names.get(sender), said,
+                                             "text" if said else kind))
     return found
 
 

@@ -19,6 +19,7 @@ from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from slack_sdk.signature import SignatureVerifier
 
+from bot.channels import fields
 from bot.channels.delivery import ONLY_TEXT, Delivering
 from bot.channels.outbox import SendFailed
 from bot.desk.messaging import BotUnavailable, InvalidMessage
@@ -101,6 +102,10 @@ def add_slack_routes(app: FastAPI, config: SlackConfig, delivering: Delivering,
 
     async def verified_body(request: Request) -> bytes:
         body = await request.body()
+        try:
+            body.decode()
+        except UnicodeDecodeError:
+            raise HTTPException(400, "request body is not UTF-8") from None
         if not verifier.is_valid_request(body, dict(request.headers)):
             log.warning("slack webhook: bad or expired signature from %s",
                         request.client.host if request.client else "?")
@@ -119,17 +124,19 @@ def add_slack_routes(app: FastAPI, config: SlackConfig, delivering: Delivering,
             envelope = json.loads(body)
         except ValueError:
             raise HTTPException(400, "request body is not valid JSON") from None
+        if not isinstance(envelope, dict):
+            raise HTTPException(422, "expected a JSON object (an Events API envelope)")
         if envelope.get("type") == "url_verification":
             return JSONResponse({"challenge": envelope.get("challenge")})
-        event = envelope.get("event") or {}
-        event_id = envelope.get("event_id")
+        event, event_id = fields.obj(envelope.get("event")), fields.text(envelope.get("event_id"))
         if envelope.get("type") != "event_callback" or not event_id:
             return JSONResponse({"ok": True})
+        user, channel = fields.text(event.get("user")), fields.text(event.get("channel"))
         wanted = (event.get("type") == "message" and not event.get("subtype")
-                  and not event.get("bot_id") and event.get("user") and event.get("channel"))
+                  and not event.get("bot_id") and user and channel)
         if not wanted:  # the bot's own messages, edits, joins: nobody wrote to the bot
             return JSONResponse({"ok": True})
-        await take(str(event_id), event["channel"], event["user"], event.get("text") or "")
+        await take(event_id, channel, user, fields.text(event.get("text")) or "")
         return JSONResponse({"ok": True})
 
     @api.post("/webhooks/slack/interactivity")
@@ -139,14 +146,18 @@ def add_slack_routes(app: FastAPI, config: SlackConfig, delivering: Delivering,
             payload = json.loads(parse_qs(body.decode())["payload"][0])
         except (KeyError, IndexError, ValueError, UnicodeDecodeError):
             raise HTTPException(400, "expected a form field `payload` holding JSON") from None
+        if not isinstance(payload, dict):
+            raise HTTPException(422, "expected `payload` to hold a JSON object")
         if payload.get("type") != "block_actions" or not payload.get("actions"):
             return Response(status_code=200)
-        action, user = payload["actions"][0], (payload.get("user") or {}).get("id")
-        channel = (payload.get("channel") or {}).get("id") or (payload.get("container") or {}).get("channel_id")
-        if not user or not channel:
+        actions = fields.items(payload["actions"])
+        action, user = fields.obj(actions[0] if actions else None), fields.text(fields.obj(payload.get("user")).get("id"))
+        channel = (fields.text(fields.obj(payload.get("channel")).get("id"))
+                   or fields.text(fields.obj(payload.get("container")).get("channel_id")))
+        click = fields.text(payload.get("trigger_id")) or fields.text(action.get("action_ts"))
+        if not user or not channel or not click:
             return Response(status_code=200)
-        click_id = f"click:{payload.get('trigger_id') or action.get('action_ts')}"
-        await take(click_id, channel, user, action.get("value") or "")
+        await take(f"click:{click}", channel, user, fields.text(action.get("value")) or "")
         return Response(status_code=200)
 
     async def take(event_id: str, channel: str, user: str, text: str) -> None:
@@ -175,3 +186,4 @@ def add_slack_routes(app: FastAPI, config: SlackConfig, delivering: Delivering,
             log.exception("slack: could not answer message %s", message.id)
 
     app.include_router(api)
+

@@ -15,6 +15,7 @@ import httpx
 from fastapi import APIRouter, FastAPI, Header, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 
+from bot.channels import fields
 from bot.channels.delivery import Delivering
 from bot.channels.outbox import SendFailed
 from bot.settings import Settings
@@ -116,20 +117,20 @@ def add_telegram_routes(app: FastAPI, config: TelegramConfig, delivering: Delive
         return await handle_update(update)
 
     async def handle_update(update: dict[str, Any]) -> dict[str, Any]:
-        callback = update.get("callback_query")
-        message = update.get("message") or update.get("edited_message")
+        callback = fields.obj(update.get("callback_query"))
+        message = fields.obj(update.get("message")) or fields.obj(update.get("edited_message"))
         if callback:
-            chat = ((callback.get("message") or {}).get("chat") or {})
-            sender, text = callback.get("from") or {}, callback.get("data") or ""
+            chat = fields.obj(fields.obj(callback.get("message")).get("chat"))
+            sender, said = fields.obj(callback.get("from")), fields.text(callback.get("data")) or ""
         elif message:
-            chat, sender, text = message.get("chat") or {}, message.get("from") or {}, message.get("text")
+            chat, sender, said = fields.obj(message.get("chat")), fields.obj(message.get("from")), fields.text(message.get("text"))
         else:
-            chat, sender, text = {}, {}, None  # channel posts, membership changes: nobody wrote
-        if not chat.get("id") and not sender.get("id"):
+            chat, sender, said = {}, {}, None  # channel posts, membership changes: nobody wrote
+        chat_id = fields.ident(chat.get("id")) or fields.ident(sender.get("id"))
+        if chat_id is None or (callback and not fields.text(callback.get("id"))):
             new = await run_in_threadpool(delivering.contacts.first_time, CHANNEL, str(update["update_id"]))
             return {"ok": True} if new else {"ok": True, "duplicate": True}
-        chat_id = str(chat.get("id") or sender.get("id"))
-        name = " ".join(filter(None, [sender.get("first_name"), sender.get("last_name")])) or None
+        name = " ".join(filter(None, [fields.text(sender.get("first_name")), fields.text(sender.get("last_name"))])) or None
         arrival = await delivering.receive(CHANNEL, str(update["update_id"]), chat_id, name)
         if arrival is None:
             return {"ok": True, "duplicate": True}
@@ -137,7 +138,7 @@ def add_telegram_routes(app: FastAPI, config: TelegramConfig, delivering: Delive
         if callback:  # so the button stops spinning
             await delivering.send_raw(conversation, CHANNEL, chat_id,
                                       {"method": "answerCallbackQuery", "callback_query_id": callback["id"]})
-        await delivering.answer(conversation, text, describe(message or {}))
+        await delivering.answer(conversation, said, describe(message))
         return {"ok": True}
 
     app.include_router(api)

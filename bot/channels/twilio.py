@@ -116,7 +116,7 @@ def add_twilio_routes(app: FastAPI, config: TwilioConfig, delivering: Delivering
                                            reply_from=ours)
         if arrival is not None:
             text = chosen(params.get("Body", ""), arrival.options)
-            await delivering.answer(arrival.conversation, text, "[media]" if int(params.get("NumMedia") or 0)
+            await delivering.answer(arrival.conversation, text, "[media]" if params.get("NumMedia", "0") not in ("", "0")
                                     else "[empty message]")
         return Response(EMPTY_TWIML, media_type="text/xml")
 

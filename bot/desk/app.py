@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from limits import parse as parse_rate
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from bot.channels.registry import MessagingChannels
@@ -28,7 +29,7 @@ from bot.desk.conversations import ConversationStore
 from bot.desk.escalation import Escalator
 from bot.desk.handoffs import HandoffStore
 from bot.desk.live import LiveHub
-from bot.desk.messaging import MessageRouter
+from bot.desk.messaging import InvalidMessage, MessageRouter
 from bot.desk.migrate import upgrade_database
 from bot.desk.models import Message
 from bot.desk.rasa_client import RasaClient
@@ -55,8 +56,8 @@ from bot.studio.training_data import TrainingData
 STATIC = Path(__file__).parent / "static"
 
 
-def _error(status: int, error: str, **extra: object) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"error": error, **extra})
+def _error(status: int, error: str, headers: dict[str, str] | None = None, **extra: object) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"error": error, **extra}, headers=headers)
 
 
 def create_app(settings: Settings | None = None, sentiment: SentimentModel | None = None) -> FastAPI:
@@ -140,14 +141,20 @@ def create_app(settings: Settings | None = None, sentiment: SentimentModel | Non
                       details=[{"field": ".".join(map(str, e["loc"][1:])), "problem": e["msg"]}
                                for e in errors])
 
+    @app.exception_handler(InvalidMessage)  # what the channels' adapters pass up
+    async def _invalid_message(_: Request, exc: InvalidMessage) -> JSONResponse:
+        return _error(422, str(exc))
+
     @app.exception_handler(RateLimited)
     async def _rate_limited(_: Request, exc: RateLimited) -> JSONResponse:
         return JSONResponse(status_code=429, headers={"Retry-After": str(exc.retry_after_s)},
                             content={"error": str(exc), "retry_after_s": exc.retry_after_s})
 
-    @app.exception_handler(HTTPException)
-    async def _http_error(_: Request, exc: HTTPException) -> JSONResponse:
-        return _error(exc.status_code, str(exc.detail))
+    @app.exception_handler(StarletteHTTPException)  # FastAPI's too, and the router's 404 and 405
+    async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.detail == "There was an error parsing the body":  # FastAPI's words for bytes that are not UTF-8
+            return _error(400, "request body is not valid UTF-8 JSON")
+        return _error(exc.status_code, str(exc.detail), headers=exc.headers)
 
     @app.get("/", include_in_schema=False)
     async def store_page() -> FileResponse:
