@@ -32,7 +32,7 @@ class ActionHealth:
     def __init__(self, url: str | None, poll_s: float = 0.5) -> None:
         self._url = url
         self._poll_s = poll_s
-        self._client = httpx.AsyncClient(timeout=1.0)
+        self._client = httpx.AsyncClient(timeout=5.0)
         self._task: asyncio.Task | None = None
         self.down_since: float | None = None  # time.monotonic() when it was first seen down
 
@@ -56,8 +56,10 @@ class ActionHealth:
             return True
         try:
             up = (await self._client.get(self._url)).status_code == 200
+        except (httpx.ConnectError, httpx.RemoteProtocolError):
+            up = False  # nothing listens (it crashed), or it died mid-answer
         except httpx.HTTPError:
-            up = False
+            return self.up  # slow under load is not down: Rasa waits for it too
         now = time.monotonic()
         if not up:
             if self.down_since is None:
