@@ -13,7 +13,7 @@ export PYTHONWARNINGS := ignore
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: setup run train test test-unit test-data test-stories test-integration test-browser \
-        seed browser postgres redis train-sentiment eval-escalation eval-nlu eval-kb bench-latency bench-handoff bench-actions bench-kb bench-studio bench-channels bench-load kb-index clean
+        seed browser postgres redis train-sentiment eval-escalation eval-nlu eval-kb bench-latency bench-handoff bench-actions bench-kb bench-studio bench-channels bench-load bench-long kb-index clean
 
 setup: $(RASA_VENV)/.installed $(APP_VENV)/.installed
 
@@ -132,6 +132,9 @@ bench-studio: train
 # Telegram's turn (webhook to the reply at a fake Bot API) next to the widget's REST turn.
 bench-load: train
 	$(APP_BIN)/python -m bench.load --customers 200 --messages 5
+
+bench-long: train
+	$(APP_BIN)/python -m bench.long_conversation --turns 110
 
 bench-channels: train
 	$(APP_BIN)/python -m bench.channel_latency -n 240

@@ -147,6 +147,14 @@ class ConversationStore:
                                        .order_by(Message.id.desc()).limit(1)) or "")
                     for c in conversations]
 
+    def recent(self, conversation_id: str, limit: int) -> list[Message]:
+        """The last `limit` messages, oldest first: what a per-turn decision reads, so that
+        its cost does not grow with the conversation."""
+        with self._sessions() as session:
+            newest = list(session.scalars(select(Message).where(Message.conversation_id == conversation_id)
+                                          .order_by(Message.id.desc()).limit(limit)))
+        return newest[::-1]
+
     def transcript(self, conversation_id: str) -> list[Message]:
         with self._sessions() as session:
             return list(session.scalars(

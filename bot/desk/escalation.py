@@ -31,6 +31,10 @@ from bot.profiles.store import ProfileStore
 from bot.summary import ArticleTried, Line, build_summary
 
 log = logging.getLogger(__name__)
+# The messages (customer's and replies) the policy reads after each turn: its windows are a
+# few turns, and "not helping" said twice counts within them, so a turn costs the same at
+# message 10 and at message 1,000.
+POLICY_HISTORY = 100
 RATING = re.compile(r"^\s*([1-5])\s*(?:/\s*5|stars?|out of 5)?\s*[.!]?\s*$", re.IGNORECASE)
 
 
@@ -158,7 +162,8 @@ class Escalator:
 
     def _decide(self, conversation_id: str, tier: str) -> Decision:
         since = self.handoffs.last_closed_at(conversation_id)
-        return self.policy.decide(policy_turns(self.conversations.transcript(conversation_id), since), tier)
+        recent = self.conversations.recent(conversation_id, POLICY_HISTORY)
+        return self.policy.decide(policy_turns(recent, since), tier)
 
     def _summary(self, conversation: Conversation, decision: Decision, tracker: dict[str, Any]) -> dict[str, Any]:
         lines = [Line(m.id, m.sender.value, m.text, m.created_at, m.analysis)

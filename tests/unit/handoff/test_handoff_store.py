@@ -110,3 +110,12 @@ def test_notes_keep_their_author(conversations, handoffs, agents):
     handoffs.add_note(conversation_id, alex.id, "Customer prefers e-mail.")
     [note] = handoffs.notes(conversation_id)
     assert (note.author, note.text) == ("Alex Rivera", "Customer prefers e-mail.")
+
+
+def test_a_turn_reads_only_the_conversations_last_messages(conversations):
+    conversation_id = conversations.create().id
+    for n in range(130):
+        conversations.add_customer_message(conversation_id, f"message {n}")
+    recent = conversations.recent(conversation_id, 100)
+    assert [m.text for m in recent] == [f"message {n}" for n in range(30, 130)]  # oldest first
+    assert len(conversations.transcript(conversation_id)) == 130
