@@ -13,6 +13,7 @@ import asyncio
 import json
 import tempfile
 import time
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +40,18 @@ class Run:
     def error(self, kind: str) -> None:
         self.errors[kind] = self.errors.get(kind, 0) + 1
 
+    async def timed(self, request: Awaitable[httpx.Response]) -> None:
+        """One message's round trip, or the error that ended it."""
+        started = time.perf_counter()
+        try:
+            response = await request
+        except httpx.HTTPError as error:
+            self.error(type(error).__name__)
+            return
+        self.latencies_ms.append((time.perf_counter() - started) * 1000)
+        if response.status_code >= 400:
+            self.error(f"HTTP {response.status_code}")
+
 
 async def desk_customer(client: httpx.AsyncClient, n: int, messages: int, run: Run) -> None:
     try:
@@ -51,30 +64,14 @@ async def desk_customer(client: httpx.AsyncClient, n: int, messages: int, run: R
     for i in range(messages):
         text = MESSAGES[(n + i) % len(MESSAGES)]
         run.sent[created["id"]].append(text)
-        started = time.perf_counter()
-        try:
-            response = await client.post(f"/api/conversations/{created['id']}/messages", json={"text": text},
-                                         headers=headers)
-        except httpx.HTTPError as error:
-            run.error(type(error).__name__)
-            continue
-        run.latencies_ms.append((time.perf_counter() - started) * 1000)
-        if response.status_code >= 400:
-            run.error(f"HTTP {response.status_code}")
+        await run.timed(client.post(f"/api/conversations/{created['id']}/messages", json={"text": text},
+                                    headers=headers))
 
 
 async def rasa_customer(client: httpx.AsyncClient, n: int, messages: int, run: Run) -> None:
     for i in range(messages):
-        started = time.perf_counter()
-        try:
-            response = await client.post("/webhooks/rest/webhook", json={
-                "sender": f"load-{n}", "message": MESSAGES[(n + i) % len(MESSAGES)]})
-        except httpx.HTTPError as error:
-            run.error(type(error).__name__)
-            continue
-        run.latencies_ms.append((time.perf_counter() - started) * 1000)
-        if response.status_code >= 400:
-            run.error(f"HTTP {response.status_code}")
+        await run.timed(client.post("/webhooks/rest/webhook", json={
+            "sender": f"load-{n}", "message": MESSAGES[(n + i) % len(MESSAGES)]}))
 
 
 async def load(url: str, customer, customers: int, messages: int) -> Run:  # noqa: ANN001
