@@ -205,9 +205,10 @@ class Stack:
         while not stop.wait(interval_s):
             now = time.monotonic()
             for service in self.services:
-                if service.process is None or service.process.poll() is None or self._replaced(service):
-                    if service.process is not None and service.process.poll() is None \
-                            and now - service.started_at > 60:
+                if service.process is None or self._replaced(service):
+                    continue
+                if service.process.poll() is None:  # running
+                    if now - service.started_at > 60:
                         failures.pop(service.name, None)
                     continue
                 if service.name not in due:
@@ -219,15 +220,18 @@ class Stack:
                                 self._tail(service, 5))
                 if now >= due[service.name]:
                     del due[service.name]
-                    if service.name == "rasa":  # the model serving now: maybe one the studio published
-                        record = read_record(self.run_dir)
-                        self.model = Path(record.active.model) if record else self.model
-                        service.command = rasa_command(self.model, self.ports.rasa, self.endpoints,
-                                                       self.rasa_token)
-                    self._spawn(service, "ab")
-                    if service.name == "rasa":
-                        self._record_rasa(service)
+                    self._respawn(service)
                     log.warning("%s restarted (pid %d)", service.name, service.process.pid)
+
+    def _respawn(self, service: Service) -> None:
+        if service.name != "rasa":
+            self._spawn(service, "ab")
+            return
+        record = read_record(self.run_dir)  # the model serving now: maybe one the studio published
+        self.model = Path(record.active.model) if record else self.model
+        service.command = rasa_command(self.model, self.ports.rasa, self.endpoints, self.rasa_token)
+        self._spawn(service, "ab")
+        self._record_rasa(service)
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
         """Send one process a signal (the fault tests crash, freeze and thaw processes)."""
