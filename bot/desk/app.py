@@ -81,7 +81,7 @@ def create_app(settings: Settings | None = None, sentiment: SentimentModel | Non
     escalator = Escalator(store, handoffs, rasa, policy, sentiment, profiles, feedback, hub,
                           suggester.titles, review)
     actions = ActionHealth(health_url(settings.rasa_endpoints))
-    router = MessageRouter(store, rasa, escalator, settings.max_message_chars, review, actions)
+    router = MessageRouter(store, rasa, escalator, settings.max_message_chars, actions, review)
     channels = MessagingChannels.from_settings(settings, sessions, store, router)
 
     async def tell(conversation_id: str, messages: list[Message]) -> None:

@@ -45,10 +45,6 @@ def check_text(text: str, max_chars: int) -> str:
     return text.strip()
 
 
-async def _true() -> bool:
-    return True
-
-
 def verified_in_chat(replies: list[dict]) -> str | None:
     """The customer id an action verified in this turn (e-mail plus order number), if any."""
     customer_id = reply_marker(replies, "verified_customer")
@@ -57,8 +53,7 @@ def verified_in_chat(replies: list[dict]) -> str | None:
 
 class MessageRouter:
     def __init__(self, store: ConversationStore, rasa: RasaClient, escalator: Escalator,
-                 max_chars: int, review: ReviewRecorder | None = None,
-                 actions: ActionHealth | None = None) -> None:
+                 max_chars: int, actions: ActionHealth, review: ReviewRecorder | None = None) -> None:
         self._store = store
         self._actions = actions
         self._review = review
@@ -114,7 +109,7 @@ class MessageRouter:
 
     async def _ask_bot(self, conversation: Conversation, message: Message) -> Exchange:
         metadata = {"channel": conversation.channel, "customer_id": conversation.customer_id}
-        if self._actions is not None and not self._actions.up:
+        if not self._actions.up:
             await run_in_threadpool(self._store.mark_failed, message)
             raise BotUnavailable(message, "the action server is down")
         scoring = asyncio.ensure_future(self._escalator.score(message.text))
@@ -125,9 +120,8 @@ class MessageRouter:
             raise BotUnavailable(message, str(error)) from error
         finally:
             score = await scoring
-        actions_up = self._actions.check() if self._actions is not None else _true()
         analysis, actions_were_up = await asyncio.gather(
-            self._escalator.analyse_bot_turn(conversation.id, score, replies), actions_up)
+            self._escalator.analyse_bot_turn(conversation.id, score, replies), self._actions.check())
         if not actions_were_up:  # Rasa's reply may stand in for an action that failed
             await run_in_threadpool(self._store.mark_failed, message)
             raise BotUnavailable(message, "the action server went down during the turn")
