@@ -7,9 +7,11 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
 
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from bot.channels.contacts import Arrival, Contacts
+from bot.channels.models import ChannelContact
 from bot.channels.outbox import Outbox, OutboxWorker
 from bot.db import aware, utcnow
 from bot.desk.conversations import ConversationStore
@@ -72,15 +74,21 @@ class Delivering:
         contact = await run_in_threadpool(self.contacts.contact, conversation_id)
         if contact is None or not messages:
             return
-        formatter = self._formatters[contact.channel]
-        sender = {"From": contact.reply_from} if contact.reply_from else {}
-        payloads = [(m.id, {**payload, **sender}) for m in messages
-                    for payload in formatter(m.text, (m.payload or {}).get("buttons"))]
         also = None
         if contact.channel in NUMBERED:
             options = (messages[-1].payload or {}).get("buttons") or None
             also = partial(self.contacts.set_options, conversation_id=conversation_id, options=options)
-        await run_in_threadpool(self._outbox.enqueue, conversation_id, contact.channel,
+        await self._queue(contact, [(m.id, m.text, (m.payload or {}).get("buttons")) for m in messages], also)
+
+    async def _queue(self, contact: ChannelContact, texts: list[tuple[int | None, str, list[dict] | None]],
+                     also: Callable[[Session], None] | None = None) -> None:
+        """(message id, text, buttons) as the channel's payloads, sent from the number the
+        customer wrote to, into the outbox; then wake the worker."""
+        formatter = self._formatters[contact.channel]
+        sender = {"From": contact.reply_from} if contact.reply_from else {}
+        payloads = [(message_id, {**payload, **sender})
+                    for message_id, text, buttons in texts for payload in formatter(text, buttons)]
+        await run_in_threadpool(self._outbox.enqueue, contact.conversation_id, contact.channel,
                                 contact.external_id, payloads, also)
         self._worker.wake()
 
@@ -107,13 +115,8 @@ class Delivering:
         """Tell the customer the answer will come later. Not kept in the transcript, where the
         message must stay the last word until the bot answers it (bot.desk.recovery)."""
         contact = await run_in_threadpool(self.contacts.contact, conversation.id)
-        if contact is None:
-            return
-        sender = {"From": contact.reply_from} if contact.reply_from else {}
-        payloads = [(None, {**p, **sender}) for p in self._formatters[contact.channel](UNAVAILABLE, None)]
-        await run_in_threadpool(self._outbox.enqueue, conversation.id, contact.channel, contact.external_id,
-                                payloads)
-        self._worker.wake()
+        if contact is not None:
+            await self._queue(contact, [(None, UNAVAILABLE, None)])
 
     async def notice(self, conversation: Conversation, text: str) -> None:
         message = await run_in_threadpool(self._conversations.add_message, conversation.id, Sender.bot, text)
