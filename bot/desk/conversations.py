@@ -9,8 +9,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bot.desk.models import Conversation, DeliveryStatus, Message, Mode, Sender
 
@@ -112,16 +112,17 @@ class ConversationStore:
         """Customer messages the bot still owes an answer, oldest first: in conversations the
         bot serves, after the last message anyone wrote back, and either failed (Rasa was
         down) or still `received` since before `stuck_before` (a turn a restart cut short)."""
-        last_reply = (select(Message.conversation_id, func.max(Message.id).label("last_id"))
-                      .where(Message.sender != Sender.customer)
-                      .group_by(Message.conversation_id).subquery())
+        # Asked every few seconds: a later reply is looked up per candidate (by the
+        # conversation index), not by grouping every message ever stored.
+        reply = aliased(Message)
+        answered_since = (select(reply.id).where(reply.conversation_id == Message.conversation_id,
+                                                 reply.sender != Sender.customer, reply.id > Message.id)
+                          .exists())
         with self._sessions() as session:
             return list(session.scalars(
                 select(Message)
                 .join(Conversation, Conversation.id == Message.conversation_id)
-                .outerjoin(last_reply, last_reply.c.conversation_id == Message.conversation_id)
-                .where(Conversation.mode == Mode.bot, Message.sender == Sender.customer,
-                       Message.id > func.coalesce(last_reply.c.last_id, 0),
+                .where(Conversation.mode == Mode.bot, Message.sender == Sender.customer, ~answered_since,
                        or_(Message.status == DeliveryStatus.failed,
                            and_(Message.status == DeliveryStatus.received, Message.created_at < stuck_before)))
                 .order_by(Message.id).limit(limit)))

@@ -119,3 +119,24 @@ def test_a_turn_reads_only_the_conversations_last_messages(conversations):
     recent = conversations.recent(conversation_id, 100)
     assert [m.text for m in recent] == [f"message {n}" for n in range(30, 130)]  # oldest first
     assert len(conversations.transcript(conversation_id)) == 130
+
+
+def test_the_bot_owes_only_trailing_unanswered_messages_of_bot_conversations(conversations, handoffs):
+    from datetime import timedelta
+
+    from bot.db import utcnow
+    from bot.desk.models import Sender
+
+    waiting = conversations.create().id
+    moved_on = conversations.create().id
+    with_person = conversations.create().id
+    first = conversations.add_customer_message(waiting, "can I pay with paypal?")
+    conversations.mark_failed(first)
+    stuck = conversations.add_customer_message(waiting, "hello?")  # still `received`
+    old = conversations.add_customer_message(moved_on, "where is my order")
+    conversations.mark_failed(old)
+    conversations.add_message(moved_on, Sender.bot, "It ships tomorrow.")  # answered since
+    conversations.mark_failed(conversations.add_customer_message(with_person, "refund please"))
+    handoffs.escalate(with_person, 1.0, [], {})
+    assert [m.id for m in conversations.owed(utcnow() + timedelta(seconds=1))] == [first.id, stuck.id]
+    assert [m.id for m in conversations.owed(utcnow() - timedelta(hours=1))] == [first.id]  # not stuck yet
