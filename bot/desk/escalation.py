@@ -64,15 +64,6 @@ class Escalator:
     async def score(self, text: str) -> SentimentScore:
         return await run_in_threadpool(self.sentiment.score, text)
 
-    async def analyse_bot_turn(self, conversation_id: str, score: SentimentScore,
-                               replies: list[dict[str, Any]]) -> dict[str, Any]:
-        """The message's sentiment with Rasa's reading of it (intent, entities, open form)."""
-        try:
-            state = await self.rasa.tracker(conversation_id)
-        except RasaUnavailable:
-            state = {}
-        return analysis_of(score, state, Mode.bot, replies)
-
     async def after_bot_turn(self, conversation: Conversation, replies: list[dict[str, Any]]) -> list[Message]:
         """Escalate if the customer asked for a person (Rasa's handoff) or the policy says so."""
         tier = await run_in_threadpool(self._tier, conversation.customer_id)

@@ -9,7 +9,7 @@ from weakref import WeakValueDictionary
 from starlette.concurrency import run_in_threadpool
 
 from bot.desk.action_health import ActionHealth
-from bot.desk.analysis import reply_marker, shown
+from bot.desk.analysis import analysis_of, reply_marker, shown
 from bot.desk.conversations import ConversationStore
 from bot.desk.escalation import Escalator
 from bot.desk.models import Conversation, DeliveryStatus, Message, Mode
@@ -114,14 +114,15 @@ class MessageRouter:
             raise BotUnavailable(message, "the action server is down")
         scoring = asyncio.ensure_future(self._escalator.score(message.text))
         try:
-            replies = await self._rasa.send(conversation.id, message.text, metadata)
+            turn = await self._rasa.send(conversation.id, message.text, metadata)
         except RasaUnavailable as error:
             await run_in_threadpool(self._store.mark_failed, message)
             raise BotUnavailable(message, str(error)) from error
         finally:
             score = await scoring
-        analysis, actions_were_up = await asyncio.gather(
-            self._escalator.analyse_bot_turn(conversation.id, score, replies), self._actions.check())
+        replies = turn.replies
+        analysis = analysis_of(score, turn.reading, Mode.bot, replies)
+        actions_were_up = await self._actions.check()
         if not actions_were_up:  # Rasa's reply may stand in for an action that failed
             await run_in_threadpool(self._store.mark_failed, message)
             raise BotUnavailable(message, "the action server went down during the turn")

@@ -1,8 +1,10 @@
-"""Client for the Rasa server's REST channel (`/webhooks/rest/webhook`) and HTTP API."""
+"""Client for the Rasa server's desk channel (`/webhooks/desk/webhook`,
+components/desk_channel.py) and HTTP API."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -10,6 +12,14 @@ import httpx
 
 class RasaUnavailable(RuntimeError):
     """Rasa did not answer, or answered with an error."""
+
+
+@dataclass
+class Turn:
+    replies: list[dict[str, Any]]  # text, buttons, custom payloads
+    # Rasa's reading of the message and the open form, as the tracker's state has them
+    # (latest_message, active_loop, slots.requested_slot)
+    reading: dict[str, Any] = field(default_factory=dict)
 
 
 class RasaClient:
@@ -22,20 +32,21 @@ class RasaClient:
     def _url(self, path: str) -> str:
         return self._base_url().rstrip("/") + path
 
-    async def send(self, sender_id: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
-        """Send one customer message; return Rasa's replies (text, buttons, custom payloads)."""
+    async def send(self, sender_id: str, text: str, metadata: dict[str, Any]) -> Turn:
+        """Send one customer message; Rasa's replies and its reading of the message."""
         try:
             response = await self._client.post(
-                self._url("/webhooks/rest/webhook"),
+                self._url("/webhooks/desk/webhook"),
                 json={"sender": sender_id, "message": text, "metadata": metadata},
             )
             response.raise_for_status()
         except httpx.HTTPError as error:
             raise RasaUnavailable(str(error) or type(error).__name__) from error
-        replies = response.json()
+        body = response.json()
+        replies = body.get("messages") if isinstance(body, dict) else None
         if not isinstance(replies, list):
-            raise RasaUnavailable(f"unexpected reply from Rasa: {replies!r:.200}")
-        return replies
+            raise RasaUnavailable(f"unexpected reply from Rasa: {body!r:.200}")
+        return Turn(replies, body.get("reading") or {})
 
     async def tracker(self, sender_id: str, events: bool = False) -> dict[str, Any]:
         """The conversation as Rasa sees it: latest intent, entities and slots, and (with
