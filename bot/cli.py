@@ -7,21 +7,23 @@ import logging
 import secrets
 import signal
 import sys
+from pathlib import Path
 
 from bot.channels.cli import add_commands as add_channel_commands
 from bot.console.accounts import DEMO_ACCOUNTS, AccountStore, seed_demo_accounts
 from bot.console.cli import add_commands as add_account_commands
+from bot.datastores import DatastoreMissing
 from bot.db import make_engine, make_session_factory
 from bot.desk.migrate import upgrade_database
 from bot.escalation.cli import add_commands as add_escalation_commands
 from bot.kb.cli import add_commands as add_kb_commands
 from bot.launcher import ROOT, Ports, Stack, StackFailed
 from bot.profiles.seed import READY_MADE, seed
-from bot.settings import get_settings
+from bot.settings import Settings, get_settings
 from bot.training import ensure_model
 
 
-def run(_: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     logging.basicConfig(format="%(asctime)s %(message)s", datefmt="%H:%M:%S", level=logging.WARNING)
     settings = get_settings()
     model = ensure_model()
@@ -32,20 +34,25 @@ def run(_: argparse.Namespace) -> int:
     if settings.session_secret is None:
         # Console sessions then last for this run only; set ASSISTANT_SESSION_SECRET to keep them.
         env["ASSISTANT_SESSION_SECRET"] = secrets.token_hex(32)
-    stack = Stack(model, Ports(settings.rasa_port, settings.action_port, settings.desk_port),
-                  ROOT / "endpoints.yml", ROOT / "var" / "logs", settings.database_url, env)
-    print("Starting the action server, the Rasa server and the desk (logs in var/logs/) ...",
-          flush=True)
-    stack.start()
+    if args.production:
+        stack = _production_stack(args, settings, model, env)
+    else:
+        stack = Stack(model, Ports(settings.rasa_port, settings.action_port, settings.desk_port),
+                      ROOT / "endpoints.yml", ROOT / "var" / "logs", settings.database_url, env)
+        print("Starting the action server, the Rasa server and the desk (logs in var/logs/) ...",
+              flush=True)
     try:
+        stack.start()
         stack.wait_healthy(progress=True)
+        desks = ", ".join(stack.desk_urls)
         print(f"\nThe assistant is running: open {stack.desk_url}/ and click \"Chat with us\"."
               f"\nAgents: {stack.desk_url}/console (demo accounts in the README)."
-              "\nA process that stops is restarted. Press Ctrl-C to stop.", flush=True)
+              + (f"\nDesk workers (put your load balancer in front): {desks}" if args.production else "")
+              + "\nA process that stops is restarted. Press Ctrl-C to stop.", flush=True)
         signal.signal(signal.SIGTERM, _interrupt)
         signal.signal(signal.SIGINT, _interrupt)
         stack.supervise()
-    except StackFailed as error:
+    except (StackFailed, DatastoreMissing) as error:
         print(f"Could not start the assistant: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -54,6 +61,23 @@ def run(_: argparse.Namespace) -> int:
         print("\nStopping ...", flush=True)
         stack.stop()
     return 0
+
+
+def _production_stack(args: argparse.Namespace, settings: Settings, model: Path,
+                      env: dict[str, str]) -> Stack:
+    """docs/deployment.md: PostgreSQL and Redis from the URLs set, or started on loopback
+    with their data in var/production/."""
+    ports = Ports.consecutive(settings.rasa_port, settings.action_port, settings.desk_port,
+                              args.rasa_servers, args.desk_workers)
+    # A PostgreSQL URL configured is used; the embedded default (SQLite) is not.
+    configured = settings.database_url if settings.database_url.startswith("postgresql") else None
+    print(f"Starting the production profile: {args.desk_workers} desk worker(s), {args.rasa_servers} "
+          f"Rasa server(s), {args.action_workers} action worker(s), "
+          f"{'PostgreSQL at ASSISTANT_DATABASE_URL' if configured else 'PostgreSQL on loopback'}, "
+          f"{'Redis at ASSISTANT_REDIS_URL' if settings.redis_url else 'Redis on loopback'} "
+          "(logs in var/production/logs/) ...", flush=True)
+    return Stack.production(model, ROOT / "var" / "production", ports, args.action_workers,
+                            database_url=configured, redis_url=settings.redis_url, env=env)
 
 
 def seed_command(_: argparse.Namespace) -> int:
@@ -87,7 +111,13 @@ def train(_: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="assistant", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="train if needed, start all processes, stop on Ctrl-C").set_defaults(func=run)
+    run_parser = commands.add_parser("run", help="train if needed, start all processes, stop on Ctrl-C")
+    run_parser.add_argument("--production", action="store_true",
+                            help="PostgreSQL, Redis, several desk workers and Rasa servers (docs/deployment.md)")
+    run_parser.add_argument("--desk-workers", type=int, default=2, help="with --production (default 2)")
+    run_parser.add_argument("--rasa-servers", type=int, default=2, help="with --production (default 2)")
+    run_parser.add_argument("--action-workers", type=int, default=2, help="with --production (default 2)")
+    run_parser.set_defaults(func=run)
     commands.add_parser("train", help="train the Rasa model if its inputs changed").set_defaults(func=train)
     commands.add_parser("seed", help="add the demo store's customers and orders (once)").set_defaults(func=seed_command)
     add_kb_commands(commands)

@@ -22,7 +22,17 @@ import httpx
 import yaml
 
 from bot.console.accounts import AccountStore, seed_demo_accounts
+from bot.datastores import LocalDatastores
 from bot.db import make_engine, make_session_factory
+from bot.deployment import (
+    ACTIONS,
+    DESK,
+    PRODUCTION_ENDPOINTS,
+    RASA,
+    action_args,
+    desk_args,
+    rasa_store_env,
+)
 from bot.desk.migrate import upgrade_database
 from bot.profiles.seed import seed
 from bot.serving import (
@@ -40,11 +50,6 @@ from bot.serving import (
 
 log = logging.getLogger(__name__)
 
-# A widget frame carries one message of at most a few thousand characters; uvicorn's default
-# would let one frame be 16 MiB.
-WS_MAX_FRAME_BYTES = 65_536
-
-
 class StackFailed(RuntimeError):
     """A process exited or did not become healthy in time; the message has its log's tail."""
 
@@ -54,6 +59,29 @@ class Ports:
     rasa: int = 5005
     actions: int = 5055
     desk: int = 8000
+    # The production profile's further Rasa servers and desk workers.
+    more_rasa: tuple[int, ...] = ()
+    more_desk: tuple[int, ...] = ()
+
+    @classmethod
+    def free(cls, rasa_servers: int = 1, desk_workers: int = 1) -> Ports:
+        return cls(free_port(), free_port(), free_port(),
+                   tuple(free_port() for _ in range(rasa_servers - 1)),
+                   tuple(free_port() for _ in range(desk_workers - 1)))
+
+    @classmethod
+    def consecutive(cls, rasa: int, actions: int, desk: int, rasa_servers: int = 1,
+                    desk_workers: int = 1) -> Ports:
+        return cls(rasa, actions, desk, tuple(range(rasa + 1, rasa + rasa_servers)),
+                   tuple(range(desk + 1, desk + desk_workers)))
+
+    @property
+    def all_rasa(self) -> tuple[int, ...]:
+        return (self.rasa, *self.more_rasa)
+
+    @property
+    def all_desk(self) -> tuple[int, ...]:
+        return (self.desk, *self.more_desk)
 
 
 @dataclass
@@ -73,32 +101,41 @@ class Stack:
         """A stack on free ports whose databases, logs and copies of the knowledge base and
         the Rasa project (what the studio edits) live in `workdir` (tests, benchmarks);
         embeddings and trained models still come from the shared caches."""
-        shutil.copytree(ROOT / "knowledge_base", workdir / "knowledge_base")
-        project = workdir / "project"
-        copy_project(project)
-        ports = Ports(rasa=free_port(), actions=free_port(), desk=free_port())
+        ports = Ports.free()
         endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text())
         endpoints["action_endpoint"]["url"] = f"http://{LOOPBACK}:{ports.actions}/webhook"
         endpoints["tracker_store"]["db"] = str(workdir / "tracker.db")
         endpoints_path = workdir / "endpoints.yml"
+        workdir.mkdir(parents=True, exist_ok=True)
         endpoints_path.write_text(yaml.safe_dump(endpoints))
         return cls(model, ports, endpoints_path, workdir / "logs",
                    database_url=f"sqlite:///{workdir / 'desk.db'}", run_dir=workdir / "run",
-                   env={"ASSISTANT_KB_FOLDER": str(workdir / "knowledge_base"),
-                        "ASSISTANT_PROJECT_DIR": str(project),
-                        "ASSISTANT_KB_INDEX_DIR": str(ROOT / "var" / "kb-index"),
-                        "ASSISTANT_IDENTITY_SECRET": secrets.token_hex(32),
-                        "ASSISTANT_SESSION_SECRET": secrets.token_hex(32),
-                        "ASSISTANT_DEMO_STORE": "true",
-                        # Every test and benchmark customer writes from 127.0.0.1, as fast as
-                        # replies come (the limits themselves are tested on the app).
-                        "ASSISTANT_RATE_MESSAGES_PER_ADDRESS": "100000/minute",
-                        "ASSISTANT_RATE_MESSAGES_PER_CONVERSATION": "100000/minute",
-                        "ASSISTANT_RATE_CONVERSATIONS_PER_ADDRESS": "100000/minute", **(env or {})})
+                   env=_isolated_env(workdir, env))
+
+    @classmethod
+    def production(cls, model: Path, workdir: Path, ports: Ports, action_workers: int = 2,
+                   database_url: str | None = None, redis_url: str | None = None,
+                   env: dict[str, str] | None = None, durable: bool = True) -> Stack:
+        """The production profile (docs/deployment.md): the desk and Rasa on PostgreSQL, Rasa's
+        lock store, the live hub and the desk's locks on Redis, several Rasa servers, desk
+        workers and action-server workers. PostgreSQL and Redis are the URLs given, or
+        Debian's servers started on loopback with their data in `workdir`."""
+        datastores = None
+        if database_url is None or redis_url is None:
+            datastores = LocalDatastores(workdir, durable)
+            database_url = database_url or datastores.database_url
+            redis_url = redis_url or datastores.redis_url
+        actions_url = f"http://{LOOPBACK}:{ports.actions}/webhook"
+        rasa_env = rasa_store_env(database_url, redis_url, actions_url)
+        return cls(model, ports, ROOT / PRODUCTION_ENDPOINTS, workdir / "logs", database_url,
+                   run_dir=workdir / "run", action_workers=action_workers, datastores=datastores,
+                   env={"ASSISTANT_REDIS_URL": redis_url, **(env or {})}, rasa_env=rasa_env)
 
     def __init__(self, model: Path, ports: Ports, endpoints: Path, log_dir: Path,
                  database_url: str, env: dict[str, str] | None = None,
-                 run_dir: Path = ROOT / "var" / "run") -> None:
+                 run_dir: Path = ROOT / "var" / "run", action_workers: int = 1,
+                 datastores: LocalDatastores | None = None,
+                 rasa_env: dict[str, str] | None = None) -> None:
         self.ports = ports
         self.endpoints = endpoints
         self.log_dir = log_dir
@@ -106,30 +143,34 @@ class Stack:
         self.model = model
         self.database_url = database_url
         self.env = env or {}
+        self.datastores = datastores
         # Rasa's HTTP API is on for the desk (trackers), behind a token only the desk knows.
         self.rasa_token = self.env.get("ASSISTANT_RASA_TOKEN") or secrets.token_hex(24)
         base_env = {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
-                    "PYTHONUNBUFFERED": "1", "ASSISTANT_DATABASE_URL": database_url, **(env or {})}
+                    "PYTHONUNBUFFERED": "1", "ASSISTANT_DATABASE_URL": database_url, **self.env}
+        self._rasa_env = {**base_env, "PYTHONPATH": str(ROOT), **(rasa_env or {})}
+        rasa_urls = ",".join(f"http://{LOOPBACK}:{port}" for port in ports.all_rasa)
+        desk_env = {**base_env, "ASSISTANT_RASA_URL": rasa_urls, "ASSISTANT_RASA_TOKEN": self.rasa_token,
+                    "ASSISTANT_RUN_DIR": str(run_dir), "ASSISTANT_RASA_ENDPOINTS": str(endpoints)}
         self.services = [
-            Service("actions",
-                    [sys.executable, "-m", "bot.action_server", "--host", LOOPBACK,
-                     "--port", str(ports.actions)],
-                    f"http://{LOOPBACK}:{ports.actions}/health", base_env),
-            Service("rasa", rasa_command(model, ports.rasa, endpoints, self.rasa_token),
-                    f"http://{LOOPBACK}:{ports.rasa}/", {**base_env, "PYTHONPATH": str(ROOT)}),
-            Service("desk",
-                    [sys.executable, "-m", "uvicorn", "--factory", "bot.desk.app:app_factory",
-                     "--host", LOOPBACK, "--port", str(ports.desk), "--log-level", "warning",
-                     "--ws-max-size", str(WS_MAX_FRAME_BYTES)],
-                    f"http://{LOOPBACK}:{ports.desk}/health",
-                    {**base_env, "ASSISTANT_RASA_URL": f"http://{LOOPBACK}:{ports.rasa}",
-                     "ASSISTANT_RASA_TOKEN": self.rasa_token, "ASSISTANT_RUN_DIR": str(run_dir),
-                     "ASSISTANT_RASA_ENDPOINTS": str(endpoints)}),
+            Service("actions", [sys.executable, *action_args(LOOPBACK, ports.actions, action_workers)],
+                    f"http://{LOOPBACK}:{ports.actions}{ACTIONS.health_path}", base_env),
+            *(Service(_numbered("rasa", i), rasa_command(model, port, endpoints, self.rasa_token),
+                      f"http://{LOOPBACK}:{port}{RASA.health_path}", self._rasa_env)
+              for i, port in enumerate(ports.all_rasa)),
+            *(Service(_numbered("desk", i), [sys.executable, *desk_args(LOOPBACK, port)],
+                      f"http://{LOOPBACK}:{port}{DESK.health_path}", desk_env)
+              for i, port in enumerate(ports.all_desk)),
         ]
 
     @property
     def desk_url(self) -> str:
         return f"http://{LOOPBACK}:{self.ports.desk}"
+
+    @property
+    def desk_urls(self) -> list[str]:
+        """Every desk worker (the production profile runs several, each on its own port)."""
+        return [f"http://{LOOPBACK}:{port}" for port in self.ports.all_desk]
 
     @property
     def rasa_url(self) -> str:
@@ -138,8 +179,11 @@ class Stack:
         return record.active.url if record else f"http://{LOOPBACK}:{self.ports.rasa}"
 
     def start(self, seed_demo: bool = True) -> None:
-        """Migrate the shared database (and add the demo customers and console accounts once), then start the
-        processes, the action server first."""
+        """Start PostgreSQL and Redis when this stack runs them, migrate the shared database
+        (and add the demo customers and console accounts once), then start the processes,
+        the action server first."""
+        if self.datastores is not None:
+            self.datastores.start()
         upgrade_database(self.database_url)
         if seed_demo:
             engine = make_engine(self.database_url)
@@ -251,6 +295,8 @@ class Stack:
                 if server is not None and server.pid not in started:
                     stop_pid(server.pid, grace_s)
         self._terminate(list(reversed(self.services)), grace_s)
+        if self.datastores is not None:
+            self.datastores.stop()
 
     @staticmethod
     def _terminate(services: list[Service], grace_s: float = 10.0) -> None:
@@ -279,6 +325,28 @@ class Stack:
             return ""
         text = service.log_path.read_text(errors="replace").splitlines()[-lines:]
         return f"--- {service.log_path} ---\n" + "\n".join(text)
+
+
+def _numbered(name: str, index: int) -> str:
+    """rasa, rasa-2, rasa-3 ...: the first keeps the plain name the tests and logs use."""
+    return name if index == 0 else f"{name}-{index + 1}"
+
+
+def _isolated_env(workdir: Path, env: dict[str, str] | None) -> dict[str, str]:
+    shutil.copytree(ROOT / "knowledge_base", workdir / "knowledge_base")
+    project = workdir / "project"
+    copy_project(project)
+    return {"ASSISTANT_KB_FOLDER": str(workdir / "knowledge_base"),
+            "ASSISTANT_PROJECT_DIR": str(project),
+            "ASSISTANT_KB_INDEX_DIR": str(ROOT / "var" / "kb-index"),
+            "ASSISTANT_IDENTITY_SECRET": secrets.token_hex(32),
+            "ASSISTANT_SESSION_SECRET": secrets.token_hex(32),
+            "ASSISTANT_DEMO_STORE": "true",
+            # Every test and benchmark customer writes from 127.0.0.1, as fast as replies
+            # come (the limits themselves are tested on the app).
+            "ASSISTANT_RATE_MESSAGES_PER_ADDRESS": "100000/minute",
+            "ASSISTANT_RATE_MESSAGES_PER_CONVERSATION": "100000/minute",
+            "ASSISTANT_RATE_CONVERSATIONS_PER_ADDRESS": "100000/minute", **(env or {})}
 
 
 PROJECT_FILES = ("config.yml", "domain.yml", "credentials.yml", "endpoints.yml")

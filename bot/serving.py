@@ -20,6 +20,8 @@ from pathlib import Path
 
 import httpx
 
+from bot.deployment import rasa_args
+
 ROOT = Path(__file__).resolve().parents[1]
 LOOPBACK = "127.0.0.1"
 RECORD = "serving.json"
@@ -49,10 +51,9 @@ def free_port() -> int:
 
 
 def rasa_command(model: Path, port: int, endpoints: Path, token: str) -> list[str]:
-    """`rasa run` on loopback with the HTTP API behind the token only the desk knows."""
-    return [str(ROOT / ".venv-rasa" / "bin" / "rasa"), "run", "-i", LOOPBACK, "-p", str(port),
-            "--model", str(model), "--endpoints", str(endpoints),
-            "--credentials", str(ROOT / "credentials.yml"), "--enable-api", "--auth-token", token]
+    """`rasa run` on loopback (run from the project folder, whose credentials.yml it reads)."""
+    return [str(ROOT / ".venv-rasa" / "bin" / "rasa"),
+            *rasa_args(LOOPBACK, port, str(model), str(endpoints), token)]
 
 
 def rasa_env() -> dict[str, str]:

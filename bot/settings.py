@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ASSISTANT_", yaml_file="settings.yml", extra="ignore")
 
     database_url: str = "sqlite:///var/desk.db"
+    # One Rasa server, or several separated by commas (the production profile): the desk
+    # sends each conversation to one of them, and to the next when that one is down.
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_timeout_s: float = Field(30.0, gt=0)
     # Guards Rasa's HTTP API (trackers), which the desk reads for intents and summaries.
@@ -100,6 +102,10 @@ class Settings(BaseSettings):
     meta_page_token: SecretStr | None = None
     meta_whatsapp_token: SecretStr | None = None
     meta_api_url: str = "https://graph.facebook.com/v19.0"
+
+    @property
+    def rasa_urls(self) -> list[str]:
+        return [url.strip().rstrip("/") for url in self.rasa_url.split(",") if url.strip()]
 
     @classmethod
     def settings_customise_sources(

@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.channels.models import Delivery, DeliveryStatus
 from bot.db import aware, utcnow
+from bot.locks import LocalLocks, Locks
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,13 @@ class Outbox:
         now = utcnow()
         return [queue for queue in queues.values() if aware(queue[0].next_attempt_at) <= now]
 
+    def still_pending(self, delivery_ids: list[int]) -> list[Delivery]:
+        """Those of these deliveries nobody has sent meanwhile (another desk worker may have)."""
+        with self._sessions() as session:
+            return list(session.scalars(select(Delivery).where(
+                Delivery.id.in_(delivery_ids), Delivery.status == DeliveryStatus.pending)
+                .order_by(Delivery.id)).all())
+
     def sent(self, delivery_ids: list[int]) -> None:
         with self._sessions.begin() as session:
             session.execute(update(Delivery).where(Delivery.id.in_(delivery_ids)).values(
@@ -100,10 +108,13 @@ class Outbox:
 
 
 class OutboxWorker:
-    """Sends due deliveries; woken at once by `wake()` after an enqueue, else polls."""
+    """Sends due deliveries; woken at once by `wake()` after an enqueue, else polls. With
+    several desk workers, one worker at a time sends a conversation's queue (a shared lock)."""
 
-    def __init__(self, outbox: Outbox, senders: dict[str, Send], poll_s: float = 0.5) -> None:
+    def __init__(self, outbox: Outbox, senders: dict[str, Send], poll_s: float = 0.5,
+                 locks: Locks | None = None) -> None:
         self._outbox = outbox
+        self._locks = locks or LocalLocks()
         self._senders = senders
         self._poll_s = poll_s
         self._wake = asyncio.Event()
@@ -145,6 +156,14 @@ class OutboxWorker:
                     pass
 
     async def _send_queue(self, queue: list[Delivery]) -> None:
+        async with self._locks.try_hold(f"outbox:{queue[0].conversation_id}") as held:
+            if not held:
+                return  # another worker is sending this conversation's replies
+            if self._locks.shared:
+                queue = await run_in_threadpool(self._outbox.still_pending, [d.id for d in queue])
+            await self._send_in_order(queue)
+
+    async def _send_in_order(self, queue: list[Delivery]) -> None:
         """One conversation's deliveries back to back, marked sent together once the queue
         is through (a failure stops the queue until its retry)."""
         sent: list[int] = []

@@ -14,6 +14,7 @@ from bot.channels.delivery import Delivering, Formatter
 from bot.channels.outbox import Outbox, OutboxWorker, Send
 from bot.desk.conversations import ConversationStore
 from bot.desk.messaging import MessageRouter
+from bot.locks import Locks
 from bot.settings import Settings
 
 # Each channel's replies as its provider's payloads (on or off, so a contact stays readable).
@@ -32,7 +33,8 @@ class MessagingChannels:
 
     @classmethod
     def from_settings(cls, settings: Settings, sessions: sessionmaker[Session],
-                      conversations: ConversationStore, router: MessageRouter) -> MessagingChannels:
+                      conversations: ConversationStore, router: MessageRouter,
+                      locks: Locks) -> MessagingChannels:
         sends: dict[str, Send] = {}
         clients, routes = [], []
         if config := telegram.telegram_config(settings):
@@ -52,7 +54,7 @@ class MessagingChannels:
             sends["messenger"], sends["whatsapp_cloud"] = sender.send_messenger, sender.send_whatsapp
             routes.append((meta.add_meta_routes, config))
         outbox = Outbox(sessions)
-        worker = OutboxWorker(outbox, sends)
+        worker = OutboxWorker(outbox, sends, locks=locks)
         delivering = Delivering(Contacts(sessions, conversations), conversations, outbox, worker,
                                 FORMATTERS, router)
         return cls(delivering, worker, clients, routes)

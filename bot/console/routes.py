@@ -86,7 +86,7 @@ def add_console_routes(app: FastAPI, deps: ConsoleDeps) -> None:
     hub = deps.hub
 
     async def queue_snapshot() -> dict[str, Any]:
-        return queue_view(await run_in_threadpool(deps.handoffs.queue), hub.agents_online())
+        return queue_view(await run_in_threadpool(deps.handoffs.queue), await hub.agents_online())
 
     hub.queue_snapshot = queue_snapshot
 

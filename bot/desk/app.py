@@ -4,9 +4,9 @@ their routes."""
 
 
 import secrets
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import AsyncIterator
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -25,6 +25,7 @@ from bot.console.suggestions import Suggester
 from bot.db import make_engine, make_session_factory
 from bot.desk.action_health import ActionHealth, health_url
 from bot.desk.body_limit import BodyLimit
+from bot.desk.broker import make_broker
 from bot.desk.conversations import ConversationStore
 from bot.desk.escalation import Escalator
 from bot.desk.handoffs import HandoffStore
@@ -33,15 +34,16 @@ from bot.desk.messaging import InvalidMessage, MessageRouter
 from bot.desk.migrate import upgrade_database
 from bot.desk.models import Message
 from bot.desk.rasa_client import RasaClient
-from bot.desk.recovery import Recovery
-from bot.desk.schemas import MessageOut
 from bot.desk.rate_limits import RateLimited, RateLimits, WebhookLimit
+from bot.desk.recovery import Recovery
 from bot.desk.review import ReviewRecorder
+from bot.desk.schemas import MessageOut
 from bot.escalation.policy import EscalationPolicy
 from bot.escalation.sentiment import SentimentModel, default_sentiment_model
 from bot.identity import SignedIdentity
 from bot.identity import sign as sign_identity
 from bot.kb.feedback import FeedbackLog
+from bot.locks import make_locks
 from bot.profiles.store import ProfileStore
 from bot.serving import RecordWatcher
 from bot.settings import Settings, get_settings
@@ -60,19 +62,30 @@ def _error(status: int, error: str, headers: dict[str, str] | None = None, **ext
     return JSONResponse(status_code=status, content={"error": error, **extra}, headers=headers)
 
 
+def _rasa_servers(settings: Settings) -> Callable[[], list[str]]:
+    """Several servers as configured, or the one the serving record names (a studio publish
+    swaps it)."""
+    urls = settings.rasa_urls
+    if len(urls) > 1:
+        return lambda: urls
+    serving = RecordWatcher(settings.run_dir, urls[0])
+    return lambda: [serving.url()]
+
+
 def create_app(settings: Settings | None = None, sentiment: SentimentModel | None = None) -> FastAPI:
     settings = settings or get_settings()
     upgrade_database(settings.database_url)
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
     store = ConversationStore(sessions)
-    serving = RecordWatcher(settings.run_dir, settings.rasa_url)
     rasa_token = settings.rasa_token.get_secret_value() if settings.rasa_token else ""
-    rasa = RasaClient(serving.url, settings.rasa_timeout_s, rasa_token or None)
+    rasa = RasaClient(_rasa_servers(settings), settings.rasa_timeout_s, rasa_token or None)
     sentiment = sentiment or default_sentiment_model(settings)
     policy = EscalationPolicy.from_yaml()
     handoffs = HandoffStore(sessions, policy.config["queue"]["minutes_per_point"])
-    hub = LiveHub()
+    hub = LiveHub(make_broker(settings.redis_url))
+    # A lease longer than any turn: a worker that dies holding a conversation frees it.
+    locks = make_locks(settings.redis_url, lease_s=settings.rasa_timeout_s + 60)
     suggester = Suggester(settings, sentiment.encoder)
     feedback = FeedbackLog(sessions)
     profiles = ProfileStore(sessions)
@@ -81,8 +94,8 @@ def create_app(settings: Settings | None = None, sentiment: SentimentModel | Non
     escalator = Escalator(store, handoffs, rasa, policy, sentiment, profiles, feedback, hub,
                           suggester.titles, review)
     actions = ActionHealth(health_url(settings.rasa_endpoints))
-    router = MessageRouter(store, rasa, escalator, settings.max_message_chars, actions, review)
-    channels = MessagingChannels.from_settings(settings, sessions, store, router)
+    router = MessageRouter(store, rasa, escalator, settings.max_message_chars, actions, locks, review)
+    channels = MessagingChannels.from_settings(settings, sessions, store, router, locks)
 
     async def tell(conversation_id: str, messages: list[Message]) -> None:
         """Replies written outside a customer's request reach them on their channel."""
@@ -93,12 +106,13 @@ def create_app(settings: Settings | None = None, sentiment: SentimentModel | Non
         await hub.conversation_changed(conversation_id)
 
     recovery = Recovery(store, router, rasa, escalator, tell, settings.rasa_timeout_s,
-                        settings.bot_unavailable_after_s, actions)
+                        settings.bot_unavailable_after_s, actions, locks)
     secret = settings.identity_secret.get_secret_value() if settings.identity_secret else None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         suggester.start()
+        await hub.start()
         channels.start()
         actions.start()
         recovery.start()
@@ -106,8 +120,10 @@ def create_app(settings: Settings | None = None, sentiment: SentimentModel | Non
         await recovery.stop()
         await actions.stop()
         await channels.stop()
+        await hub.stop()
         await review.drain()
         await rasa.aclose()
+        await locks.aclose()
         engine.dispose()
 
     app = FastAPI(title="Harbor & Pine support desk", lifespan=lifespan)

@@ -91,7 +91,7 @@ class Escalator:
             self.review.escalated(conversation.id, {r.code for r in decision.reasons})
         await self._close_open_form(conversation.id)
         position = await run_in_threadpool(self.handoffs.position, conversation.id)
-        online = self.hub.agents_online()
+        online = await self.hub.agents_online()
         texts = [] if announced else [notices.bringing_in_a_person()]
         texts.append(notices.queued(position, online, self.policy.config["queue"]["hours"]))
         stored = [await run_in_threadpool(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from weakref import WeakValueDictionary
 
 from starlette.concurrency import run_in_threadpool
 
@@ -15,6 +14,7 @@ from bot.desk.escalation import Escalator
 from bot.desk.models import Conversation, DeliveryStatus, Message, Mode
 from bot.desk.rasa_client import RasaClient, RasaUnavailable
 from bot.desk.review import ReviewRecorder
+from bot.locks import Locks
 from bot.text import clean
 
 
@@ -53,23 +53,23 @@ def verified_in_chat(replies: list[dict]) -> str | None:
 
 class MessageRouter:
     def __init__(self, store: ConversationStore, rasa: RasaClient, escalator: Escalator,
-                 max_chars: int, actions: ActionHealth, review: ReviewRecorder | None = None) -> None:
+                 max_chars: int, actions: ActionHealth, locks: Locks,
+                 review: ReviewRecorder | None = None) -> None:
         self._store = store
         self._actions = actions
         self._review = review
         self._rasa = rasa
         self._escalator = escalator
         self._max_chars = max_chars
-        # One customer message at a time per conversation, so replies stay in order. A lock
-        # lives only while a message of its conversation is in flight.
-        self._locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
+        # One customer message at a time per conversation (across desk workers too), so
+        # replies stay in order.
+        self._locks = locks
 
     async def handle(self, conversation: Conversation, text: str) -> Exchange:
         """Store the message, then let whoever answers now answer it: the bot, or (in human
         mode) nobody but the agent, later; after a resolution, the rating question first."""
         text = check_text(text, self._max_chars)
-        lock = self._locks.setdefault(conversation.id, asyncio.Lock())
-        async with lock:
+        async with self._locks.hold(f"conversation:{conversation.id}"):
             message = await run_in_threadpool(self._store.add_customer_message, conversation.id, text)
             return await self._answer(conversation, message)
 
@@ -80,15 +80,13 @@ class MessageRouter:
         return await run_in_threadpool(self._store.add_customer_message, conversation.id, text)
 
     async def answer(self, conversation: Conversation, message: Message) -> Exchange:
-        lock = self._locks.setdefault(conversation.id, asyncio.Lock())
-        async with lock:
+        async with self._locks.hold(f"conversation:{conversation.id}"):
             return await self._answer(conversation, message)
 
     async def answer_owed(self, message: Message) -> Exchange | None:
         """Answer a message the bot could not answer when it came (recovery); None when it
         has been answered meanwhile or the conversation went to a person."""
-        lock = self._locks.setdefault(message.conversation_id, asyncio.Lock())
-        async with lock:
+        async with self._locks.hold(f"conversation:{message.conversation_id}"):
             current = await run_in_threadpool(self._store.message, message.id)
             if current is None or current.status == DeliveryStatus.answered:
                 return None

@@ -3,6 +3,7 @@ components/desk_channel.py) and HTTP API."""
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,22 +24,31 @@ class Turn:
 
 
 class RasaClient:
-    def __init__(self, base_url: str | Callable[[], str], timeout_s: float, token: str | None = None) -> None:
-        """`base_url` may be a function: the serving record's URL, which a publish changes."""
-        self._base_url = base_url if callable(base_url) else (lambda: base_url)
+    def __init__(self, servers: str | Callable[[], list[str]], timeout_s: float,
+                 token: str | None = None) -> None:
+        """`servers` may be a function: the serving record's URL, which a publish changes,
+        or the production profile's several servers (they share the tracker and lock stores)."""
+        self._servers = servers if callable(servers) else (lambda: [servers])
         self._client = httpx.AsyncClient(timeout=timeout_s)
         self._token = token
 
-    def _url(self, path: str) -> str:
-        return self._base_url().rstrip("/") + path
+    async def _request(self, method: str, sender_id: str | None, path: str, **kwargs: Any) -> httpx.Response:
+        """On the conversation's own server (the same one every turn, so its tracker is in
+        that server's memory), or the next one when it refuses the connection."""
+        servers = self._servers()
+        first = zlib.crc32(sender_id.encode()) % len(servers) if sender_id else 0
+        for server in (servers[first:] + servers[:first])[:-1]:
+            try:
+                return await self._client.request(method, server.rstrip("/") + path, **kwargs)
+            except httpx.ConnectError:
+                continue
+        return await self._client.request(method, servers[first - 1].rstrip("/") + path, **kwargs)
 
     async def send(self, sender_id: str, text: str, metadata: dict[str, Any]) -> Turn:
         """Send one customer message; Rasa's replies and its reading of the message."""
         try:
-            response = await self._client.post(
-                self._url("/webhooks/desk/webhook"),
-                json={"sender": sender_id, "message": text, "metadata": metadata},
-            )
+            response = await self._request("POST", sender_id, "/webhooks/desk/webhook",
+                                           json={"sender": sender_id, "message": text, "metadata": metadata})
             response.raise_for_status()
         except httpx.HTTPError as error:
             raise RasaUnavailable(str(error) or type(error).__name__) from error
@@ -55,8 +65,8 @@ class RasaClient:
         if self._token:
             params["token"] = self._token
         try:
-            response = await self._client.get(self._url(f"/conversations/{sender_id}/tracker"),
-                                              params=params)
+            response = await self._request("GET", sender_id, f"/conversations/{sender_id}/tracker",
+                                           params=params)
             response.raise_for_status()
         except httpx.HTTPError as error:
             raise RasaUnavailable(str(error) or type(error).__name__) from error
@@ -65,16 +75,16 @@ class RasaClient:
     async def append_events(self, sender_id: str, events: list[dict[str, Any]]) -> None:
         params = {"token": self._token} if self._token else {}
         try:
-            response = await self._client.post(self._url(f"/conversations/{sender_id}/tracker/events"),
-                                               params=params, json=events)
+            response = await self._request("POST", sender_id, f"/conversations/{sender_id}/tracker/events",
+                                           params=params, json=events)
             response.raise_for_status()
         except httpx.HTTPError as error:
             raise RasaUnavailable(str(error) or type(error).__name__) from error
 
     async def healthy(self) -> bool:
-        """Whether the Rasa server answers at all (its root says hello)."""
+        """Whether a Rasa server answers at all (its root says hello)."""
         try:
-            response = await self._client.get(self._url("/"), timeout=2.0)
+            response = await self._request("GET", None, "/", timeout=2.0)
         except httpx.HTTPError:
             return False
         return response.status_code == 200

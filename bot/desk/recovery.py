@@ -19,6 +19,7 @@ from bot.desk.escalation import Escalator
 from bot.desk.messaging import BotUnavailable, MessageRouter
 from bot.desk.models import Message
 from bot.desk.rasa_client import RasaClient
+from bot.locks import Locks
 
 log = logging.getLogger(__name__)
 # Pushes stored replies to the customer: the widget's socket and the messaging channels.
@@ -28,8 +29,9 @@ Tell = Callable[[str, list[Message]], Awaitable[None]]
 class Recovery:
     def __init__(self, store: ConversationStore, router: MessageRouter, rasa: RasaClient,
                  escalator: Escalator, tell: Tell, turn_timeout_s: float, give_up_after_s: float,
-                 actions: ActionHealth, poll_s: float = 2.0) -> None:
+                 actions: ActionHealth, locks: Locks, poll_s: float = 2.0) -> None:
         self._store = store
+        self._locks = locks
         self._actions = actions
         self._router = router
         self._rasa = rasa
@@ -58,6 +60,12 @@ class Recovery:
             await asyncio.sleep(self._poll_s)
 
     async def sweep(self) -> None:
+        """One desk worker at a time: the others' sweeps skip while one runs."""
+        async with self._locks.try_hold("recovery") as held:
+            if held:
+                await self._sweep()
+
+    async def _sweep(self) -> None:
         owed = await run_in_threadpool(self._store.owed, utcnow() - self._stuck_after)
         if not owed:
             return

@@ -110,7 +110,15 @@ class Publisher:
         self._scores = ScoreCache(cache_dir() / "scores")  # each model is scored once
 
     # ---- the job -----------------------------------------------------------------------
+    def _one_server_only(self) -> None:
+        servers = len(self._settings.rasa_urls)
+        if servers > 1:
+            raise PublishError(f"the studio swaps one Rasa server, and this desk answers from {servers} "
+                               "(ASSISTANT_RASA_URL); publish on a one-server desk, or roll the servers "
+                               "to the new model as docs/deployment.md says")
+
     def start(self, account_name: str) -> Job:
+        self._one_server_only()
         with self._lock:
             if self._job and self._job.state == "running":
                 raise PublishError("a training run is already in progress")
@@ -260,7 +268,7 @@ class Publisher:
         job.candidate = self._scores.score(Path(job.server.model), examples, lambda: score_server(
             job.server.url, self._token, examples, progress("candidate")))
         record = read_record(self._run_dir)
-        active_url = record.active.url if record else self._settings.rasa_url
+        active_url = record.active.url if record else self._settings.rasa_urls[0]
         active_model = Path(record.active.model) if record else None
         job.active = self._scores.score(active_model, examples, lambda: score_server(
             active_url, self._token, examples, progress("active model")))
@@ -294,6 +302,7 @@ class Publisher:
             return release
 
     def rollback(self, release_id: int, account_id: int) -> int:
+        self._one_server_only()
         with self._lock:
             if self._job and self._job.state == "running":
                 raise PublishError("wait for the training run to finish before rolling back")

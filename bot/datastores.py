@@ -1,0 +1,143 @@
+"""PostgreSQL and Redis from Debian's packages, started on loopback: by the production
+profile when no URL is configured (data kept in a folder), and by the tests (throwaway)."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+from bot.serving import LOOPBACK, free_port
+
+
+class DatastoreMissing(RuntimeError):
+    """The Debian package is not installed; the message says which make target installs it."""
+
+
+def pg_bin() -> Path | None:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+    return Path(found[-1]).parent if found else None
+
+
+class PostgresServer:
+    """A server whose data lives in `folder` (made on first start), trusting loopback only."""
+
+    def __init__(self, folder: Path, port: int | None = None) -> None:
+        binaries = pg_bin()
+        if binaries is None:
+            raise DatastoreMissing("PostgreSQL is not installed: run `make postgres` (Debian's postgresql)")
+        self._bin = binaries
+        self.folder = folder
+        self.port = port or free_port()
+        # PostgreSQL refuses to run as root, so root runs it as the package's `postgres` user.
+        self._as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        self._started = False
+
+    @property
+    def server_url(self) -> str:
+        """SQLAlchemy URL prefix; add a database name."""
+        return f"postgresql+psycopg://postgres@{LOOPBACK}:{self.port}/"
+
+    def start(self, durable: bool = True) -> None:
+        data, sockets = self.folder / "data", self.folder / "sockets"
+        sockets.mkdir(parents=True, exist_ok=True)
+        if self._as_user:
+            shutil.chown(self.folder, "postgres")
+            shutil.chown(sockets, "postgres")
+        if not (data / "PG_VERSION").exists():
+            self._run(self._bin / "initdb", "-D", data, "-U", "postgres", "-A", "trust",
+                      *([] if durable else ["--no-sync"]))
+        options = f"-p {self.port} -h {LOOPBACK} -k {sockets}" + ("" if durable else " -F")
+        self._run(self._bin / "pg_ctl", "-D", data, "-w", "-l", self.folder / "server.log", "start",
+                  "-o", options)
+        self._started = True
+
+    def stop(self) -> None:
+        if self._started:
+            self._run(self._bin / "pg_ctl", "-D", self.folder / "data", "-m", "fast", "stop")
+            self._started = False
+
+    def ensure_database(self, name: str) -> str:
+        """Create the database unless it exists; its SQLAlchemy URL."""
+        import psycopg
+
+        dsn = self.server_url.replace("postgresql+psycopg://", "postgresql://") + "postgres"
+        with psycopg.connect(dsn, autocommit=True) as connection:
+            if connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
+                connection.execute(f'CREATE DATABASE "{name}"')
+        return self.server_url + name
+
+    def _run(self, *args: object) -> None:
+        subprocess.run([*self._as_user, *map(str, args)], check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE)
+
+
+class RedisServer:
+    """redis-server on loopback; with `durable`, an append-only file in `folder`."""
+
+    def __init__(self, folder: Path, port: int | None = None) -> None:
+        self._binary = shutil.which("redis-server")
+        if self._binary is None:
+            raise DatastoreMissing("Redis is not installed: run `make redis` (Debian's redis-server)")
+        self.folder = folder
+        self.port = port or free_port()
+        self._process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://{LOOPBACK}:{self.port}/0"
+
+    def start(self, durable: bool = True) -> None:
+        import redis
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        persistence = ["--appendonly", "yes"] if durable else ["--save", "", "--appendonly", "no"]
+        with (self.folder / "server.log").open("ab") as log:
+            self._process = subprocess.Popen(
+                [self._binary, "--port", str(self.port), "--bind", LOOPBACK, "--dir", str(self.folder),
+                 "--protected-mode", "yes", *persistence], stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True)
+        client = redis.Redis(host=LOOPBACK, port=self.port)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                if time.monotonic() > deadline or self._process.poll() is not None:
+                    raise RuntimeError(f"redis-server did not start (log: {self.folder / 'server.log'})") from None
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            self._process.wait(10)
+
+
+class LocalDatastores:
+    """The production profile's PostgreSQL and Redis on loopback, their data in `folder`."""
+
+    def __init__(self, folder: Path, durable: bool = True) -> None:
+        self._durable = durable
+        self.postgres = PostgresServer(folder / "postgres")
+        self.redis = RedisServer(folder / "redis")
+
+    @property
+    def database_url(self) -> str:
+        return self.postgres.server_url + "harbor"
+
+    @property
+    def redis_url(self) -> str:
+        return self.redis.url
+
+    def start(self) -> None:
+        self.postgres.start(self._durable)
+        self.postgres.ensure_database("harbor")
+        self.redis.start(self._durable)
+
+    def stop(self) -> None:
+        self.redis.stop()
+        self.postgres.stop()
