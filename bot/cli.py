@@ -13,8 +13,9 @@ from bot.channels.cli import add_commands as add_channel_commands
 from bot.console.accounts import DEMO_ACCOUNTS, AccountStore, seed_demo_accounts
 from bot.console.cli import add_commands as add_account_commands
 from bot.datastores import DatastoreMissing
-from bot.db import make_engine, make_session_factory
-from bot.desk.migrate import upgrade_database
+from bot.db import make_engine
+from bot.deployment import ACTION_WORKERS, DESK_WORKERS, RASA_SERVERS, make_session_factory
+from bot.desk.migrate import create_tracker_database, upgrade_database
 from bot.escalation.cli import add_commands as add_escalation_commands
 from bot.kb.cli import add_commands as add_kb_commands
 from bot.launcher import ROOT, Ports, Stack, StackFailed
@@ -44,9 +45,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         stack.start()
         stack.wait_healthy(progress=True)
-        desks = ", ".join(stack.desk_urls)
-        print(f"\nThe assistant is running: open {stack.desk_url}/ and click \"Chat with us\"."
-              f"\nAgents: {stack.desk_url}/console (demo accounts in the README)."
+        desk, desks = stack.desk_urls[0], ", ".join(stack.desk_urls)
+        print(f"\nThe assistant is running: open {desk}/ and click \"Chat with us\"."
+              f"\nAgents: {desk}/console (demo accounts in the README)."
               + (f"\nDesk workers (put your load balancer in front): {desks}" if args.production else "")
               + "\nA process that stops is restarted. Press Ctrl-C to stop.", flush=True)
         signal.signal(signal.SIGTERM, _interrupt)
@@ -78,6 +79,14 @@ def _production_stack(args: argparse.Namespace, settings: Settings, model: Path,
           "(logs in var/production/logs/) ...", flush=True)
     return Stack.production(model, ROOT / "var" / "production", ports, args.action_workers,
                             database_url=configured, redis_url=settings.redis_url, env=env)
+
+
+def migrate(_: argparse.Namespace) -> int:
+    database_url = get_settings().database_url
+    upgrade_database(database_url)
+    create_tracker_database(database_url)
+    print("The desk's database is up to date (and Rasa's tracker database exists, on PostgreSQL).")
+    return 0
 
 
 def seed_command(_: argparse.Namespace) -> int:
@@ -114,10 +123,12 @@ def main(argv: list[str] | None = None) -> int:
     run_parser = commands.add_parser("run", help="train if needed, start all processes, stop on Ctrl-C")
     run_parser.add_argument("--production", action="store_true",
                             help="PostgreSQL, Redis, several desk workers and Rasa servers (docs/deployment.md)")
-    run_parser.add_argument("--desk-workers", type=int, default=2, help="with --production (default 2)")
-    run_parser.add_argument("--rasa-servers", type=int, default=2, help="with --production (default 2)")
-    run_parser.add_argument("--action-workers", type=int, default=2, help="with --production (default 2)")
+    run_parser.add_argument("--desk-workers", type=int, default=DESK_WORKERS, help="with --production")
+    run_parser.add_argument("--rasa-servers", type=int, default=RASA_SERVERS, help="with --production")
+    run_parser.add_argument("--action-workers", type=int, default=ACTION_WORKERS, help="with --production")
     run_parser.set_defaults(func=run)
+    commands.add_parser("migrate", help="bring the database schema up to date (before workers start)"
+                        ).set_defaults(func=migrate)
     commands.add_parser("train", help="train the Rasa model if its inputs changed").set_defaults(func=train)
     commands.add_parser("seed", help="add the demo store's customers and orders (once)").set_defaults(func=seed_command)
     add_kb_commands(commands)

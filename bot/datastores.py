@@ -7,6 +7,7 @@ import glob
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -71,8 +72,10 @@ class PostgresServer:
         return self.server_url + name
 
     def _run(self, *args: object) -> None:
-        subprocess.run([*self._as_user, *map(str, args)], check=True, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.PIPE)
+        done = subprocess.run([*self._as_user, *map(str, args)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"{Path(str(args[0])).name} failed ({done.returncode}): {done.stderr.strip()}")
 
 
 class RedisServer:
@@ -118,12 +121,16 @@ class RedisServer:
 
 
 class LocalDatastores:
-    """The production profile's PostgreSQL and Redis on loopback, their data in `folder`."""
+    """The production profile's PostgreSQL and Redis on loopback, their data in `folder`;
+    not `durable` (tests, benchmarks): in a throwaway folder, removed on stop."""
 
     def __init__(self, folder: Path, durable: bool = True) -> None:
         self._durable = durable
-        self.postgres = PostgresServer(folder / "postgres")
-        self.redis = RedisServer(folder / "redis")
+        # PostgreSQL runs as its own user when we are root, and must reach its folder.
+        self._folder = folder if durable else Path(tempfile.mkdtemp(prefix="harbor-datastores-"))
+        self._folder.chmod(0o755)
+        self.postgres = PostgresServer(self._folder / "postgres")
+        self.redis = RedisServer(self._folder / "redis")
 
     @property
     def database_url(self) -> str:
@@ -141,3 +148,5 @@ class LocalDatastores:
     def stop(self) -> None:
         self.redis.stop()
         self.postgres.stop()
+        if not self._durable:
+            shutil.rmtree(self._folder, ignore_errors=True)

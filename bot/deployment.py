@@ -20,6 +20,10 @@ WS_MAX_FRAME_BYTES = 65_536
 # memory) and Redis lock store, every address from the environment (Rasa expands ${VAR}).
 PRODUCTION_ENDPOINTS = "deploy/endpoints.yml"
 CREDENTIALS = "credentials.yml"
+# The production profile's default size, as tested (`make test`) and as deployed by the files.
+DESK_WORKERS = 2
+RASA_SERVERS = 2
+ACTION_WORKERS = 2
 
 
 def desk_args(host: str, port: int | str) -> list[str]:
@@ -60,6 +64,10 @@ ACTIONS = ProcessSpec("actions", "/health", ("ASSISTANT_DATABASE_URL",))
 PRODUCTION = (ACTIONS, RASA, DESK)
 
 
+def tracker_database_name(database_url: str) -> str:
+    return f"{make_url(database_url).database}_rasa"
+
+
 def rasa_store_env(database_url: str, redis_url: str, actions_url: str) -> dict[str, str]:
     """What deploy/endpoints.yml reads, from the desk's own URLs: Rasa's tracker store gets
     a database of its own next to the desk's (Rasa creates it, logging in to the desk's),
@@ -69,7 +77,7 @@ def rasa_store_env(database_url: str, redis_url: str, actions_url: str) -> dict[
         "ASSISTANT_ACTION_URL": actions_url,
         "ASSISTANT_TRACKER_DB_HOST": database.host or "127.0.0.1",
         "ASSISTANT_TRACKER_DB_PORT": str(database.port or 5432),
-        "ASSISTANT_TRACKER_DB_NAME": f"{database.database}_rasa",
+        "ASSISTANT_TRACKER_DB_NAME": tracker_database_name(database_url),
         "ASSISTANT_TRACKER_DB_USER": database.username or "postgres",
         "ASSISTANT_TRACKER_DB_PASSWORD": database.password or "",
         "ASSISTANT_TRACKER_LOGIN_DB": database.database or "postgres",

@@ -6,6 +6,7 @@ a user runs.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import secrets
@@ -25,6 +26,7 @@ from bot.console.accounts import AccountStore, seed_demo_accounts
 from bot.datastores import LocalDatastores
 from bot.db import make_engine, make_session_factory
 from bot.deployment import (
+    ACTION_WORKERS,
     ACTIONS,
     DESK,
     PRODUCTION_ENDPOINTS,
@@ -33,7 +35,7 @@ from bot.deployment import (
     desk_args,
     rasa_store_env,
 )
-from bot.desk.migrate import upgrade_database
+from bot.desk.migrate import create_tracker_database, upgrade_database
 from bot.profiles.seed import seed
 from bot.serving import (
     LOOPBACK,
@@ -97,10 +99,16 @@ class Service:
 
 class Stack:
     @classmethod
-    def isolated(cls, model: Path, workdir: Path, env: dict[str, str] | None = None) -> Stack:
+    def isolated(cls, model: Path, workdir: Path, env: dict[str, str] | None = None,
+                 production: Ports | None = None, action_workers: int = ACTION_WORKERS) -> Stack:
         """A stack on free ports whose databases, logs and copies of the knowledge base and
         the Rasa project (what the studio edits) live in `workdir` (tests, benchmarks);
-        embeddings and trained models still come from the shared caches."""
+        embeddings and trained models still come from the shared caches. With `production`
+        (its ports: `Ports.free(rasa_servers, desk_workers)`), the production profile on
+        throwaway PostgreSQL and Redis servers."""
+        if production is not None:
+            return cls.production(model, workdir, production, action_workers,
+                                  env=_isolated_env(workdir, env), durable=False)
         ports = Ports.free()
         endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text())
         endpoints["action_endpoint"]["url"] = f"http://{LOOPBACK}:{ports.actions}/webhook"
@@ -113,7 +121,7 @@ class Stack:
                    env=_isolated_env(workdir, env))
 
     @classmethod
-    def production(cls, model: Path, workdir: Path, ports: Ports, action_workers: int = 2,
+    def production(cls, model: Path, workdir: Path, ports: Ports, action_workers: int = ACTION_WORKERS,
                    database_url: str | None = None, redis_url: str | None = None,
                    env: dict[str, str] | None = None, durable: bool = True) -> Stack:
         """The production profile (docs/deployment.md): the desk and Rasa on PostgreSQL, Rasa's
@@ -148,10 +156,13 @@ class Stack:
         self.rasa_token = self.env.get("ASSISTANT_RASA_TOKEN") or secrets.token_hex(24)
         base_env = {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
                     "PYTHONUNBUFFERED": "1", "ASSISTANT_DATABASE_URL": database_url, **self.env}
-        self._rasa_env = {**base_env, "PYTHONPATH": str(ROOT), **(rasa_env or {})}
+        # The token is on Rasa's command line; deployments pass it in through this variable.
+        self._rasa_env = {**base_env, "PYTHONPATH": str(ROOT), "ASSISTANT_RASA_TOKEN": self.rasa_token,
+                          **(rasa_env or {})}
         rasa_urls = ",".join(f"http://{LOOPBACK}:{port}" for port in ports.all_rasa)
         desk_env = {**base_env, "ASSISTANT_RASA_URL": rasa_urls, "ASSISTANT_RASA_TOKEN": self.rasa_token,
                     "ASSISTANT_RUN_DIR": str(run_dir), "ASSISTANT_RASA_ENDPOINTS": str(endpoints)}
+        self._desk_turns = itertools.cycle(self.desk_urls)
         self.services = [
             Service("actions", [sys.executable, *action_args(LOOPBACK, ports.actions, action_workers)],
                     f"http://{LOOPBACK}:{ports.actions}{ACTIONS.health_path}", base_env),
@@ -165,7 +176,9 @@ class Stack:
 
     @property
     def desk_url(self) -> str:
-        return f"http://{LOOPBACK}:{self.ports.desk}"
+        """A desk worker's address: with several, the next one each time it is read, as a
+        round-robin load balancer would hand them out (so the tests cross workers)."""
+        return next(self._desk_turns)
 
     @property
     def desk_urls(self) -> list[str]:
@@ -185,6 +198,7 @@ class Stack:
         if self.datastores is not None:
             self.datastores.start()
         upgrade_database(self.database_url)
+        create_tracker_database(self.database_url)
         if seed_demo:
             engine = make_engine(self.database_url)
             sessions = make_session_factory(engine)

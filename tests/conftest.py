@@ -11,15 +11,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.db import make_engine, make_session_factory
 from bot.desk.migrate import upgrade_database
 from bot.launcher import Stack
-from bot.training import ensure_model
 from tests.postgres import create_database, postgres_server
+from tests.profile import make_stack
 from tests.redis_server import redis_server
 
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """Rasa server, action server and desk on free loopback ports, with throwaway databases."""
-    running = Stack.isolated(ensure_model(), tmp_path_factory.mktemp("stack"))
+    """Rasa server, action server and desk on free loopback ports, with throwaway databases
+    (in the production profile: several of each, on PostgreSQL and Redis)."""
+    running = make_stack(tmp_path_factory.mktemp("stack"))
     running.start()
     try:
         running.wait_healthy(timeout_s=240)

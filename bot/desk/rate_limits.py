@@ -16,6 +16,7 @@ from limits.strategies import MovingWindowRateLimiter
 
 from bot.settings import Settings
 
+
 class RateLimited(Exception):
     def __init__(self, what: str, retry_after_s: int) -> None:
         super().__init__(f"too many {what}; try again in {retry_after_s} s")

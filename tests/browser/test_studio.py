@@ -14,8 +14,11 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import SCREENSHOTS, fresh_page, send
 from tests.integration.test_conversations import Customer
+from tests.profile import embedded_only
 
-pytestmark = [pytest.mark.integration, pytest.mark.browser]
+# The studio publishes by swapping one Rasa server; the production profile (several)
+# refuses to, which tests/integration/test_workers.py checks.
+pytestmark = [pytest.mark.integration, pytest.mark.browser, embedded_only]
 SLOW = 30_000
 MISSED = "still no sign of the blender"
 CHATTER = ["hi", "can I pay with paypal?", "how long do I have to return something?", "thanks"]

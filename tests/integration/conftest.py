@@ -8,13 +8,13 @@ from dataclasses import dataclass
 import pytest
 
 from bot.launcher import Stack
-from bot.training import ensure_model
 from tests.fakes.customers import ChannelCustomer
 from tests.fakes.meta import FakeMeta
 from tests.fakes.providers import FakeProviders
 from tests.fakes.slack import FakeSlack
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.twilio import FakeTwilio
+from tests.profile import make_stack
 
 
 @dataclass
@@ -33,7 +33,7 @@ class Channels:
 @pytest.fixture(scope="session")
 def channels(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Channels]:
     providers = FakeProviders.start()
-    stack = Stack.isolated(ensure_model(), tmp_path_factory.mktemp("channels-stack"), env=providers.env())
+    stack = make_stack(tmp_path_factory.mktemp("channels-stack"), env=providers.env())
     stack.start()
     try:
         stack.wait_healthy(timeout_s=240)

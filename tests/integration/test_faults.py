@@ -15,8 +15,11 @@ import pytest
 
 from bot.launcher import Stack
 from bot.training import ensure_model
+from tests.profile import embedded_only
 
-pytestmark = pytest.mark.integration
+# Its own supervised embedded stack; the production profile's failures (a Rasa server or a
+# desk worker down) are in test_workers.py.
+pytestmark = [pytest.mark.integration, embedded_only]
 
 
 @pytest.fixture(scope="module")
