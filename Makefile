@@ -12,8 +12,8 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONWARNINGS := ignore
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup run train test test-unit test-data test-stories test-integration test-browser \
-        seed browser postgres redis train-sentiment eval-escalation eval-nlu eval-kb bench-latency bench-handoff bench-actions bench-kb bench-studio bench-channels bench-load bench-long kb-index clean
+.PHONY: setup run train test test-unit test-data test-stories test-integration test-integration-production test-browser \
+        run-production seed browser postgres redis train-sentiment eval-escalation eval-nlu eval-kb bench-latency bench-handoff bench-actions bench-kb bench-studio bench-channels bench-load bench-long kb-index clean
 
 setup: $(RASA_VENV)/.installed $(APP_VENV)/.installed
 
@@ -62,7 +62,13 @@ seed: setup
 run: setup
 	ASSISTANT_DEMO_STORE=true $(APP_BIN)/assistant run
 
-test: setup browser postgres redis kb-index test-unit test-data train test-stories test-integration
+# PostgreSQL + Redis (started on loopback unless ASSISTANT_DATABASE_URL / ASSISTANT_REDIS_URL
+# are set), 2 desk workers, 2 Rasa servers, 2 action workers: docs/deployment.md.
+run-production: setup postgres redis
+	$(APP_BIN)/assistant run --production
+
+test: setup browser postgres redis kb-index test-unit test-data train test-stories test-integration \
+      test-integration-production
 
 test-unit:
 	$(APP_BIN)/pytest -q tests/unit
@@ -80,6 +86,11 @@ test-stories: train
 # browser test (marker `browser`).
 test-integration: train
 	$(APP_BIN)/pytest -q tests/integration tests/browser
+
+# The same suites once more on the production profile (docs/deployment.md): PostgreSQL +
+# Redis + 2 desk workers + 2 Rasa servers + 2 action workers, customers spread over workers.
+test-integration-production: train postgres redis
+	ASSISTANT_TEST_PROFILE=production $(APP_BIN)/pytest -q tests/integration tests/browser
 
 # Embeds the knowledge base once (cached by content hash in var/kb-index/).
 kb-index: setup
@@ -130,8 +141,13 @@ bench-studio: train
 	$(APP_BIN)/python -m bench.studio_publish
 
 # Telegram's turn (webhook to the reply at a fake Bot API) next to the widget's REST turn.
-bench-load: train
-	$(APP_BIN)/python -m bench.load --customers 200 --messages 5
+# Every profile (embedded; production with 1 and 2 desk workers and Rasa servers), about
+# 4 minutes each on 2 cores; PROFILES= picks some (names in bench/load.py).
+CUSTOMERS ?= 200
+MESSAGES  ?= 5
+bench-load: train postgres redis
+	$(APP_BIN)/python -m bench.load --customers $(CUSTOMERS) --messages $(MESSAGES) \
+	  $(if $(PROFILES),--profiles "$(PROFILES)")
 
 bench-long: train
 	$(APP_BIN)/python -m bench.long_conversation --turns 110

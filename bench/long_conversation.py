@@ -38,12 +38,12 @@ def desk_turns(desk: str, turns: int) -> list[float]:
     return samples
 
 
-def rasa_turns(rasa: str, turns: int) -> list[float]:
+def rasa_turns(rasa: str, turns: int, sender: str = "long-conversation") -> list[float]:
     client = httpx.Client(base_url=rasa, timeout=120)
     samples = []
     for n in range(turns):
         started = time.perf_counter()
-        client.post("/webhooks/rest/webhook", json={"sender": "long-conversation",
+        client.post("/webhooks/rest/webhook", json={"sender": sender,
                                                     "message": MESSAGES[n % len(MESSAGES)]}).raise_for_status()
         samples.append((time.perf_counter() - started) * 1000)
     return samples

@@ -161,7 +161,9 @@ class Stack:
                           **(rasa_env or {})}
         rasa_urls = ",".join(f"http://{LOOPBACK}:{port}" for port in ports.all_rasa)
         desk_env = {**base_env, "ASSISTANT_RASA_URL": rasa_urls, "ASSISTANT_RASA_TOKEN": self.rasa_token,
-                    "ASSISTANT_RUN_DIR": str(run_dir), "ASSISTANT_RASA_ENDPOINTS": str(endpoints)}
+                    "ASSISTANT_RUN_DIR": str(run_dir), "ASSISTANT_RASA_ENDPOINTS": str(endpoints),
+                    # The desk watches the action server Rasa's endpoints name.
+                    "ASSISTANT_ACTION_URL": f"http://{LOOPBACK}:{ports.actions}/webhook"}
         self._desk_turns = itertools.cycle(self.desk_urls)
         self.services = [
             Service("actions", [sys.executable, *action_args(LOOPBACK, ports.actions, action_workers)],

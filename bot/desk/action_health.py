@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from pathlib import Path
 
@@ -20,12 +21,20 @@ log = logging.getLogger(__name__)
 
 
 def health_url(endpoints: Path) -> str | None:
-    """`/health` next to the action endpoint that Rasa's endpoints.yml names."""
+    """`/health` next to the action endpoint that Rasa's endpoints.yml names (with ${VAR}s
+    expanded, as Rasa expands them: the production endpoints name ASSISTANT_ACTION_URL)."""
     try:
         url = (yaml.safe_load(endpoints.read_text()) or {}).get("action_endpoint", {}).get("url")
     except (OSError, yaml.YAMLError):
         return None
-    return url.rsplit("/", 1)[0] + "/health" if url else None
+    if not url:
+        return None
+    url = os.path.expandvars(url)
+    if "${" in url:
+        log.warning("cannot watch the action server: %s names a variable this process lacks (%s)",
+                    endpoints, url)
+        return None
+    return url.rsplit("/", 1)[0] + "/health"
 
 
 class ActionHealth:

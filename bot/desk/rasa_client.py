@@ -10,6 +10,8 @@ from typing import Any
 
 import httpx
 
+CONNECTION_FAILED = (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+
 
 class RasaUnavailable(RuntimeError):
     """Rasa did not answer, or answered with an error."""
@@ -34,13 +36,15 @@ class RasaClient:
 
     async def _request(self, method: str, sender_id: str | None, path: str, **kwargs: Any) -> httpx.Response:
         """On the conversation's own server (the same one every turn, so its tracker is in
-        that server's memory), or the next one when it refuses the connection."""
+        that server's memory), or the next one when the connection fails: refused, or
+        dropped without an answer (a server killed a moment ago; what recovery would resend
+        anyway). A slow server is not skipped: it may still be answering."""
         servers = self._servers()
         first = zlib.crc32(sender_id.encode()) % len(servers) if sender_id else 0
         for server in (servers[first:] + servers[:first])[:-1]:
             try:
                 return await self._client.request(method, server.rstrip("/") + path, **kwargs)
-            except httpx.ConnectError:
+            except CONNECTION_FAILED:
                 continue
         return await self._client.request(method, servers[first - 1].rstrip("/") + path, **kwargs)
 

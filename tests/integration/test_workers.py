@@ -29,7 +29,8 @@ def test_an_agent_on_one_worker_reaches_a_widget_connected_to_another(stack):
     first, other = stack.desk_urls[0], stack.desk_urls[-1]
     customer = Customer(other)
     agent = Agent(first, "alex", "harbor-agent-1")
-    with connect(f"{ws(first)}/ws/console") as console, \
+    cookie = "; ".join(f"{name}={value}" for name, value in agent.http.cookies.items())
+    with connect(f"{ws(first)}/ws/console", additional_headers={"Cookie": cookie}) as console, \
             connect(f"{ws(other)}/ws/conversations/{customer.id}?token={customer.token}") as widget:
         assert next_frame(console, "queue")  # the console's first snapshot
         customer.say("I want to talk to a real person")
