@@ -13,8 +13,8 @@ from bot.channels.cli import add_commands as add_channel_commands
 from bot.console.accounts import DEMO_ACCOUNTS, AccountStore, seed_demo_accounts
 from bot.console.cli import add_commands as add_account_commands
 from bot.datastores import DatastoreMissing
-from bot.db import make_engine
-from bot.deployment import ACTION_WORKERS, DESK_WORKERS, RASA_SERVERS, make_session_factory
+from bot.db import make_engine, make_session_factory
+from bot.deployment import ACTION_WORKERS, DESK_WORKERS, RASA_SERVERS
 from bot.desk.migrate import create_tracker_database, upgrade_database
 from bot.escalation.cli import add_commands as add_escalation_commands
 from bot.kb.cli import add_commands as add_kb_commands

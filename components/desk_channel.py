@@ -1,5 +1,6 @@
 """The channel the desk talks to Rasa through: Rasa's REST webhook, plus Rasa's reading of
-the message (intent, ranking, entities) and the open form, returned with the replies.
+the message (intent, ranking, entities, sentiment) and the open form, returned with the
+replies.
 
 With the REST channel the desk had to read the tracker after each turn to learn the
 intent, a second rebuild of the whole conversation per turn. Here the reading comes from
@@ -31,7 +32,8 @@ def reading(tracker: Optional[DialogueStateTracker]) -> Dict[Text, Any]:
     if tracker is None:
         return {}
     latest = tracker.latest_message.parse_data if tracker.latest_message else {}
-    return {"latest_message": {key: latest.get(key) for key in ("intent", "intent_ranking", "entities")},
+    return {"latest_message": {key: latest.get(key) for key in ("intent", "intent_ranking", "entities",
+                                                                "sentiment")},
             "active_loop": {"name": tracker.active_loop_name},
             "slots": {"requested_slot": tracker.get_slot("requested_slot")}}
 

@@ -71,6 +71,11 @@ def score_of(analysis: dict[str, Any] | None) -> SentimentScore | None:
     return SentimentScore(sentiment["negative"], sentiment["neutral"], sentiment["positive"], sentiment["anger"])
 
 
+def sentiment_read(reading: dict[str, Any]) -> SentimentScore | None:
+    """The score Rasa attached to the message (`latest_message.sentiment`), if it did."""
+    return score_of({"sentiment": (reading.get("latest_message") or {}).get("sentiment")})
+
+
 def policy_turns(messages: list[Message], since: datetime | None) -> list[Turn]:
     """The customer's bot-mode messages since the conversation last came back from a person:
     a resolved handoff starts the policy's count afresh."""

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 from starlette.concurrency import run_in_threadpool
 
 from bot.desk.action_health import ActionHealth
-from bot.desk.analysis import analysis_of, reply_marker, shown
+from bot.desk.analysis import analysis_of, reply_marker, sentiment_read, shown
 from bot.desk.conversations import ConversationStore
 from bot.desk.escalation import Escalator
 from bot.desk.models import Conversation, DeliveryStatus, Message, Mode
@@ -110,15 +109,15 @@ class MessageRouter:
         if not self._actions.up:
             await run_in_threadpool(self._store.mark_failed, message)
             raise BotUnavailable(message, "the action server is down")
-        scoring = asyncio.ensure_future(self._escalator.score(message.text))
         try:
             turn = await self._rasa.send(conversation.id, message.text, metadata)
         except RasaUnavailable as error:
             await run_in_threadpool(self._store.mark_failed, message)
             raise BotUnavailable(message, str(error)) from error
-        finally:
-            score = await scoring
         replies = turn.replies
+        # Rasa scores the message from the sentence vector it computed anyway
+        # (components/sentiment_annotator.py); the desk only when a model lacks that.
+        score = sentiment_read(turn.reading) or await self._escalator.score(message.text)
         analysis = analysis_of(score, turn.reading, Mode.bot, replies)
         actions_were_up = await self._actions.check()
         if not actions_were_up:  # Rasa's reply may stand in for an action that failed

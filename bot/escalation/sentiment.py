@@ -14,11 +14,14 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from bot.encoder import Encoder
-from bot.settings import Settings
+
+if TYPE_CHECKING:  # the Rasa environment (components/sentiment_annotator.py) has no settings
+    from bot.settings import Settings
 
 VADER_SCALE = 5.0  # lexicon scores are 0-1; scaled to weigh against a unit-length embedding
 

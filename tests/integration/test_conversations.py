@@ -131,3 +131,32 @@ def test_widget_websocket_conversation(stack, customer):
         ws.send(json.dumps({"text": "z" * 4001}))
         assert "longer than 4000" in json.loads(ws.recv(timeout=10))["error"]
     assert len([m for m in customer.transcript() if m["sender"] == "customer"]) == 4
+
+
+def test_rasa_scores_each_message_as_the_desks_own_sentiment_model_would(stack):
+    """Rasa attaches the sentiment (components/sentiment_annotator.py, from the vector it
+    computed anyway); the escalation policy must read the same score as before."""
+    from sqlalchemy import select
+
+    from bot.db import make_engine, make_session_factory
+    from bot.desk.models import Message, Sender
+    from bot.escalation.sentiment import default_sentiment_model
+    from bot.settings import Settings
+
+    customer = Customer(stack.desk_url)
+    texts = ["hi there", "this is the WORST service, my parcel is two weeks late!!!", "thanks, that helps :)"]
+    for text in texts:
+        customer.say(text)
+    engine = make_engine(stack.database_url)
+    with make_session_factory(engine)() as session:
+        stored = session.scalars(select(Message).where(Message.conversation_id == customer.id,
+                                                       Message.sender == Sender.customer)
+                                 .order_by(Message.id)).all()
+        analyses = [m.analysis["sentiment"] for m in stored]
+    engine.dispose()
+    expected = default_sentiment_model(Settings()).score_many(texts)
+    for analysis, score in zip(analyses, expected, strict=True):
+        assert analysis["label"] == score.label
+        for field in ("negative", "neutral", "positive", "anger"):
+            assert abs(analysis[field] - getattr(score, field)) < 1e-3, (analysis, score)
+    assert analyses[1]["label"] == "negative" and analyses[2]["label"] == "positive"
