@@ -11,6 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bot.db import ensure_postgres_database
 from bot.serving import LOOPBACK, free_port
 
 
@@ -60,16 +61,6 @@ class PostgresServer:
         if self._started:
             self._run(self._bin / "pg_ctl", "-D", self.folder / "data", "-m", "fast", "stop")
             self._started = False
-
-    def ensure_database(self, name: str) -> str:
-        """Create the database unless it exists; its SQLAlchemy URL."""
-        import psycopg
-
-        dsn = self.server_url.replace("postgresql+psycopg://", "postgresql://") + "postgres"
-        with psycopg.connect(dsn, autocommit=True) as connection:
-            if connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
-                connection.execute(f'CREATE DATABASE "{name}"')
-        return self.server_url + name
 
     def _run(self, *args: object) -> None:
         done = subprocess.run([*self._as_user, *map(str, args)], stdout=subprocess.DEVNULL,
@@ -142,7 +133,7 @@ class LocalDatastores:
 
     def start(self) -> None:
         self.postgres.start(self._durable)
-        self.postgres.ensure_database("harbor")
+        ensure_postgres_database(self.postgres.server_url + "postgres", "harbor")
         self.redis.start(self._durable)
 
     def stop(self) -> None:

@@ -78,6 +78,11 @@ class Ports:
                    tuple(range(desk + 1, desk + desk_workers)))
 
     @property
+    def action_url(self) -> str:
+        """The action server's webhook, as Rasa's endpoints name it."""
+        return f"http://{LOOPBACK}:{self.actions}/webhook"
+
+    @property
     def all_rasa(self) -> tuple[int, ...]:
         return (self.rasa, *self.more_rasa)
 
@@ -111,7 +116,7 @@ class Stack:
                                   env=_isolated_env(workdir, env), durable=False)
         ports = Ports.free()
         endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text())
-        endpoints["action_endpoint"]["url"] = f"http://{LOOPBACK}:{ports.actions}/webhook"
+        endpoints["action_endpoint"]["url"] = ports.action_url
         endpoints["tracker_store"]["db"] = str(workdir / "tracker.db")
         endpoints_path = workdir / "endpoints.yml"
         workdir.mkdir(parents=True, exist_ok=True)
@@ -133,8 +138,7 @@ class Stack:
             datastores = LocalDatastores(workdir, durable)
             database_url = database_url or datastores.database_url
             redis_url = redis_url or datastores.redis_url
-        actions_url = f"http://{LOOPBACK}:{ports.actions}/webhook"
-        rasa_env = rasa_store_env(database_url, redis_url, actions_url)
+        rasa_env = rasa_store_env(database_url, redis_url, ports.action_url)
         return cls(model, ports, ROOT / PRODUCTION_ENDPOINTS, workdir / "logs", database_url,
                    run_dir=workdir / "run", action_workers=action_workers, datastores=datastores,
                    env={"ASSISTANT_REDIS_URL": redis_url, **(env or {})}, rasa_env=rasa_env)
@@ -157,19 +161,19 @@ class Stack:
         base_env = {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
                     "PYTHONUNBUFFERED": "1", "ASSISTANT_DATABASE_URL": database_url, **self.env}
         # The token is on Rasa's command line; deployments pass it in through this variable.
-        self._rasa_env = {**base_env, "PYTHONPATH": str(ROOT), "ASSISTANT_RASA_TOKEN": self.rasa_token,
-                          **(rasa_env or {})}
+        rasa_env = {**base_env, "PYTHONPATH": str(ROOT), "ASSISTANT_RASA_TOKEN": self.rasa_token,
+                    **(rasa_env or {})}
         rasa_urls = ",".join(f"http://{LOOPBACK}:{port}" for port in ports.all_rasa)
         desk_env = {**base_env, "ASSISTANT_RASA_URL": rasa_urls, "ASSISTANT_RASA_TOKEN": self.rasa_token,
                     "ASSISTANT_RUN_DIR": str(run_dir), "ASSISTANT_RASA_ENDPOINTS": str(endpoints),
                     # The desk watches the action server Rasa's endpoints name.
-                    "ASSISTANT_ACTION_URL": f"http://{LOOPBACK}:{ports.actions}/webhook"}
+                    "ASSISTANT_ACTION_URL": ports.action_url}
         self._desk_turns = itertools.cycle(self.desk_urls)
         self.services = [
             Service("actions", [sys.executable, *action_args(LOOPBACK, ports.actions, action_workers)],
                     f"http://{LOOPBACK}:{ports.actions}{ACTIONS.health_path}", base_env),
             *(Service(_numbered("rasa", i), rasa_command(model, port, endpoints, self.rasa_token),
-                      f"http://{LOOPBACK}:{port}{RASA.health_path}", self._rasa_env)
+                      f"http://{LOOPBACK}:{port}{RASA.health_path}", rasa_env)
               for i, port in enumerate(ports.all_rasa)),
             *(Service(_numbered("desk", i), [sys.executable, *desk_args(LOOPBACK, port)],
                       f"http://{LOOPBACK}:{port}{DESK.health_path}", desk_env)
@@ -349,6 +353,8 @@ def _numbered(name: str, index: int) -> str:
 
 
 def _isolated_env(workdir: Path, env: dict[str, str] | None) -> dict[str, str]:
+    """Copy the knowledge base and the Rasa project into `workdir`; the settings that point
+    the processes at the copies (and make test customers unthrottled)."""
     shutil.copytree(ROOT / "knowledge_base", workdir / "knowledge_base")
     project = workdir / "project"
     copy_project(project)

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bot.datastores import PostgresServer
+from bot.db import ensure_postgres_database
 
 
 @contextmanager
@@ -26,10 +27,4 @@ def postgres_server() -> Iterator[str]:
 
 def create_database(server_url: str) -> str:
     """A new empty database on the server; its SQLAlchemy URL."""
-    import psycopg
-
-    name = f"test_{uuid.uuid4().hex[:12]}"
-    dsn = server_url.replace("postgresql+psycopg://", "postgresql://") + "postgres"
-    with psycopg.connect(dsn, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return server_url + name
+    return ensure_postgres_database(server_url + "postgres", f"test_{uuid.uuid4().hex[:12]}")

@@ -80,7 +80,7 @@ class Escalator:
                        announced: bool = False) -> list[Message]:
         """Queue the conversation with its summary; tell the customer what happens next."""
         try:
-            tracker = await self.rasa.tracker(conversation.id, events=True)
+            tracker = await self.rasa.tracker(conversation.id)
         except RasaUnavailable:
             tracker = {}
         summary = await run_in_threadpool(self._summary, conversation, decision, tracker)

@@ -62,10 +62,10 @@ class RasaClient:
             raise RasaUnavailable(f"unexpected reply from Rasa: {body!r:.200}")
         return Turn(replies, body.get("reading") or {})
 
-    async def tracker(self, sender_id: str, events: bool = False) -> dict[str, Any]:
-        """The conversation as Rasa sees it: latest intent, entities and slots, and (with
-        `events`) everything since the last restart. Needs `rasa run --enable-api`."""
-        params = {"include_events": "AFTER_RESTART" if events else "NONE"}
+    async def tracker(self, sender_id: str) -> dict[str, Any]:
+        """The conversation as Rasa sees it, for a handoff's summary: slots and every event
+        since the last restart. Needs `rasa run --enable-api`."""
+        params = {"include_events": "AFTER_RESTART"}
         if self._token:
             params["token"] = self._token
         try:
