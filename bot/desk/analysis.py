@@ -61,6 +61,8 @@ def analysis_of(score: SentimentScore | None, tracker_state: dict[str, Any], mod
     kb_answer = reply_marker(replies, "kb_answer")
     if isinstance(kb_answer, dict) and kb_answer.get("question_id") is not None:
         analysis["kb_question_id"] = kb_answer["question_id"]
+    if isinstance(kb_answer, dict) and kb_answer.get("answered") is False:
+        analysis["kb_declined"] = True  # the knowledge base had no answer (analytics' decline rate)
     return analysis
 
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
+from bot.db import utcnow
 from bot.desk.models import Conversation, DeliveryStatus, Message, Mode, Sender
 
 
@@ -103,6 +104,22 @@ class ConversationStore:
             conversation = session.get(Conversation, conversation_id)
             if conversation.customer_id is None:
                 conversation.customer_id = customer_id
+
+    def ask_survey(self, conversation_id: str) -> None:
+        """The bot alone served the customer: the next message may answer "did I solve it?"."""
+        with self._sessions.begin() as session:
+            conversation = session.get(Conversation, conversation_id)
+            conversation.survey_asked_at = utcnow()
+            conversation.mode = Mode.survey
+
+    def record_solved(self, conversation_id: str, solved: bool | None) -> None:
+        """The survey's answer (None: the customer wrote something else); the bot resumes."""
+        with self._sessions.begin() as session:
+            conversation = session.get(Conversation, conversation_id)
+            if conversation.mode == Mode.survey:
+                conversation.mode = Mode.bot
+            if solved is not None:
+                conversation.solved = solved
 
     def set_contact_email(self, conversation_id: str, email: str) -> None:
         with self._sessions.begin() as session:

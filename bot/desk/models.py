@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Enum, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, Enum, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.db import Base, utcnow
@@ -26,11 +26,13 @@ class DeliveryStatus(str, enum.Enum):
 
 
 class Mode(str, enum.Enum):
-    """Who answers the customer: the bot, a person (queued or claimed), or the rating question."""
+    """Who answers the customer: the bot, a person (queued or claimed), the rating question
+    after a person resolved it, or "did I solve your problem?" after the bot said goodbye."""
 
     bot = "bot"
     human = "human"
     rating = "rating"
+    survey = "survey"
 
 
 class HandoffStatus(str, enum.Enum):
@@ -44,6 +46,7 @@ class Role(str, enum.Enum):
     agent = "agent"
     editor = "editor"
     admin = "admin"
+    lead = "lead"  # reads the analytics; cannot work the queue or edit accounts
 
 
 class Conversation(Base):
@@ -57,6 +60,11 @@ class Conversation(Base):
     mode: Mapped[Mode] = mapped_column(Enum(Mode, native_enum=False, length=16), default=Mode.bot)
     # Left by a customer who could not reach a person, so the team can write back.
     contact_email: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    # Written by `assistant seed --history`: shown on the dashboard as demo data.
+    demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    # "Did I solve your problem?", asked once after the bot alone served the customer.
+    survey_asked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    solved: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
 
     messages: Mapped[list[Message]] = relationship(
         back_populates="conversation", order_by="Message.id", cascade="all, delete-orphan"
@@ -106,10 +114,11 @@ class Handoff(Base):
     priority: Mapped[float] = mapped_column(Float, default=0.0)
     reasons: Mapped[list] = mapped_column(JSON, default=list)
     summary: Mapped[dict] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), nullable=True)
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    first_reply_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     agent: Mapped[Agent | None] = relationship()

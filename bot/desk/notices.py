@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 RATING_BUTTONS = [{"title": str(n), "payload": str(n)} for n in range(1, 6)]
+SOLVED_BUTTONS = [{"title": "Yes", "payload": "Yes"}, {"title": "No", "payload": "No"}]
 
 
 def bringing_in_a_person() -> str:
@@ -38,3 +39,14 @@ def thanks_for_rating(rating: int) -> str:
 def handed_back(agent: str) -> str:
     return (f"{agent} has passed you back to the assistant. Ask me anything, or ask for a "
             "person again at any time.")
+
+
+def ask_solved() -> str:
+    return "Before you go: did I solve your problem? (Yes or No; you can also just carry on.)"
+
+
+def thanks_for_solved(solved: bool) -> str:
+    if solved:
+        return "Glad to hear it. Thanks for letting me know!"
+    return ("Sorry I couldn't sort it out. Tell me what's still wrong, or ask for a person "
+            "and I'll bring in our team.")

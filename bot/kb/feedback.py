@@ -25,7 +25,7 @@ class KbQuestion(Base):
     passage_id: Mapped[str | None] = mapped_column(String(160), nullable=True)
     score: Mapped[float | None] = mapped_column(Float, nullable=True)
     helpful: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
 
 class FeedbackLog:

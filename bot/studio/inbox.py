@@ -79,7 +79,7 @@ class ReviewItem(Base):
     resolved_intent: Mapped[str | None] = mapped_column(String(64), nullable=True)
     acted_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), nullable=True)
     acted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
 
 @dataclass(frozen=True)
