@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     bot_unavailable_after_s: float = Field(120.0, gt=0)
     max_message_chars: int = Field(4000, gt=0)
     max_body_bytes: int = Field(1_048_576, gt=0)  # any request body; larger ones get a 413 unread
+    # Guards the operators' GET /metrics (Authorization: Bearer ...); unset, it answers
+    # loopback only (docs/deployment.md).
+    metrics_token: SecretStr | None = None
     # Shared with the store's backend, which signs logged-in customers' ids (bot.identity).
     identity_secret: SecretStr | None = None
     # The demo store page signs in ready-made customers itself; never enable in production.

@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.channels.models import Delivery, DeliveryStatus
 from bot.db import aware, utcnow
+from bot.desk.metrics import DeskMetrics
 from bot.locks import LocalLocks, Locks
 
 log = logging.getLogger(__name__)
@@ -88,17 +89,19 @@ class Outbox:
             session.execute(update(Delivery).where(Delivery.id.in_(delivery_ids)).values(
                 status=DeliveryStatus.sent, sent_at=utcnow(), attempts=Delivery.attempts + 1))
 
-    def failed_attempt(self, delivery_id: int, error: SendFailed) -> None:
-        """Retry later with exponential backoff (or the provider's Retry-After), or give up."""
+    def failed_attempt(self, delivery_id: int, error: SendFailed) -> bool:
+        """Retry later with exponential backoff (or the provider's Retry-After), or give up
+        (then True)."""
         with self._sessions.begin() as session:
             row = session.get(Delivery, delivery_id)
             row.attempts += 1
             row.last_error = str(error)[:1000]
             if not error.retry or row.attempts >= self.max_attempts:
                 row.status = DeliveryStatus.failed
-                return
+                return True
             delay = error.retry_after_s or min(self._max, self._base * 2 ** (row.attempts - 1))
             row.next_attempt_at = utcnow() + timedelta(seconds=delay)
+            return False
 
     def for_conversation(self, conversation_id: str) -> list[DeliveryView]:
         with self._sessions() as session:
@@ -112,8 +115,9 @@ class OutboxWorker:
     several desk workers, one worker at a time sends a conversation's queue (a shared lock)."""
 
     def __init__(self, outbox: Outbox, senders: dict[str, Send], poll_s: float = 0.5,
-                 locks: Locks | None = None) -> None:
+                 locks: Locks | None = None, metrics: DeskMetrics | None = None) -> None:
         self._outbox = outbox
+        self._metrics = metrics or DeskMetrics()  # unscraped when none is given
         self._locks = locks or LocalLocks()
         self._senders = senders
         self._poll_s = poll_s
@@ -173,10 +177,12 @@ class OutboxWorker:
                 try:
                     if send is None:
                         raise SendFailed(f"the {delivery.channel} channel is not configured", retry=False)
-                    await send(delivery.recipient, delivery.payload)
+                    with self._metrics.timed("delivery"):
+                        await send(delivery.recipient, delivery.payload)
                 except SendFailed as error:
                     log.warning("delivery %s on %s failed: %s", delivery.id, delivery.channel, error)
-                    await run_in_threadpool(self._outbox.failed_attempt, delivery.id, error)
+                    if await run_in_threadpool(self._outbox.failed_attempt, delivery.id, error):
+                        self._metrics.failed_deliveries.labels(delivery.channel).inc()
                     if error.retry:
                         return
                     continue  # given up on: the next ones go on

@@ -14,6 +14,7 @@ from bot.channels.delivery import Delivering, Formatter
 from bot.channels.outbox import Outbox, OutboxWorker, Send
 from bot.desk.conversations import ConversationStore
 from bot.desk.messaging import MessageRouter
+from bot.desk.metrics import DeskMetrics
 from bot.locks import Locks
 from bot.settings import Settings
 
@@ -34,7 +35,7 @@ class MessagingChannels:
     @classmethod
     def from_settings(cls, settings: Settings, sessions: sessionmaker[Session],
                       conversations: ConversationStore, router: MessageRouter,
-                      locks: Locks) -> MessagingChannels:
+                      locks: Locks, metrics: DeskMetrics | None = None) -> MessagingChannels:
         sends: dict[str, Send] = {}
         clients, routes = [], []
         if config := telegram.telegram_config(settings):
@@ -54,7 +55,7 @@ class MessagingChannels:
             sends["messenger"], sends["whatsapp_cloud"] = sender.send_messenger, sender.send_whatsapp
             routes.append((meta.add_meta_routes, config))
         outbox = Outbox(sessions)
-        worker = OutboxWorker(outbox, sends, locks=locks)
+        worker = OutboxWorker(outbox, sends, locks=locks, metrics=metrics)
         delivering = Delivering(Contacts(sessions, conversations), conversations, outbox, worker,
                                 FORMATTERS, router)
         return cls(delivering, worker, clients, routes)

@@ -25,6 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from bot.desk.conversations import ConversationNotFound, ConversationStore
 from bot.desk.live import LiveHub
 from bot.desk.messaging import BotUnavailable, InvalidMessage, MessageRouter
+from bot.desk.metrics import DeskMetrics
 from bot.desk.models import Conversation
 from bot.desk.rate_limits import RateLimited, RateLimits
 from bot.desk.schemas import (
@@ -50,11 +51,13 @@ class WebDeps:
     hub: LiveHub
     identity_secret: str | None  # verifies the store's signed identities; None: anonymous only
     limits: RateLimits
+    metrics: DeskMetrics | None = None  # times the replies' trip down the socket
 
 
 def add_web_routes(app: FastAPI, deps: WebDeps) -> None:
     api = APIRouter()
     store, router = deps.conversations, deps.router
+    metrics = deps.metrics or DeskMetrics()
 
     async def conversation_for(
         conversation_id: str, x_conversation_token: Annotated[str | None, Header()] = None
@@ -143,9 +146,10 @@ def add_web_routes(app: FastAPI, deps: WebDeps) -> None:
             await websocket.send_json({"type": "ack", "message": _json(MessageOut.of(error.message))})
             await websocket.send_json({"type": "error", "error": SAVED, "code": "bot_unavailable"})
             return
-        await websocket.send_json({"type": "ack", "message": _json(MessageOut.of(exchange.message))})
-        for reply in exchange.replies:
-            await websocket.send_json({"type": "message", "message": _json(MessageOut.of(reply))})
+        with metrics.timed("delivery"):
+            await websocket.send_json({"type": "ack", "message": _json(MessageOut.of(exchange.message))})
+            for reply in exchange.replies:
+                await websocket.send_json({"type": "message", "message": _json(MessageOut.of(reply))})
 
     app.include_router(api)
 

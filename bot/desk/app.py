@@ -31,6 +31,7 @@ from bot.desk.escalation import Escalator
 from bot.desk.handoffs import HandoffStore
 from bot.desk.live import LiveHub
 from bot.desk.messaging import InvalidMessage, MessageRouter
+from bot.desk.metrics import DeskMetrics, LiveSources, add_metrics_route
 from bot.desk.migrate import upgrade_database
 from bot.desk.models import Message
 from bot.desk.rasa_client import RasaClient
@@ -79,7 +80,8 @@ def create_app(settings: Settings | None = None, sentiment: SentimentModel | Non
     sessions = make_session_factory(engine)
     store = ConversationStore(sessions)
     rasa_token = settings.rasa_token.get_secret_value() if settings.rasa_token else ""
-    rasa = RasaClient(_rasa_servers(settings), settings.rasa_timeout_s, rasa_token or None)
+    rasa_servers = _rasa_servers(settings)
+    rasa = RasaClient(rasa_servers, settings.rasa_timeout_s, rasa_token or None)
     sentiment = sentiment or default_sentiment_model(settings)
     policy = EscalationPolicy.from_yaml()
     handoffs = HandoffStore(sessions, policy.config["queue"]["minutes_per_point"])
@@ -93,9 +95,13 @@ def create_app(settings: Settings | None = None, sentiment: SentimentModel | Non
                             sentiment.encoder, settings.review_min_confidence, settings.review_tie_margin)
     escalator = Escalator(store, handoffs, rasa, policy, sentiment, profiles, feedback, hub,
                           suggester.titles, review)
-    actions = ActionHealth(health_url(settings.rasa_endpoints))
-    router = MessageRouter(store, rasa, escalator, settings.max_message_chars, actions, locks, review)
-    channels = MessagingChannels.from_settings(settings, sessions, store, router, locks)
+    action_health = health_url(settings.rasa_endpoints)
+    actions = ActionHealth(action_health)
+    metrics = DeskMetrics(LiveSources(handoffs.waiting, hub.agents_online, rasa_servers,
+                                      (lambda: actions.up) if action_health else None))
+    router = MessageRouter(store, rasa, escalator, settings.max_message_chars, actions, locks, review,
+                           metrics)
+    channels = MessagingChannels.from_settings(settings, sessions, store, router, locks, metrics)
 
     async def tell(conversation_id: str, messages: list[Message]) -> None:
         """Replies written outside a customer's request reach them on their channel."""
@@ -123,6 +129,7 @@ def create_app(settings: Settings | None = None, sentiment: SentimentModel | Non
         await hub.stop()
         await review.drain()
         await rasa.aclose()
+        await metrics.aclose()
         await locks.aclose()
         engine.dispose()
 
@@ -198,7 +205,9 @@ def create_app(settings: Settings | None = None, sentiment: SentimentModel | Non
                 raise HTTPException(503, "set ASSISTANT_IDENTITY_SECRET to sign demo identities")
             return sign_identity(customer_id, secret)
 
-    add_web_routes(app, WebDeps(store, router, hub, secret, limits))
+    add_web_routes(app, WebDeps(store, router, hub, secret, limits, metrics))
+    metrics_token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+    add_metrics_route(app, metrics, metrics_token)
     return app
 
 

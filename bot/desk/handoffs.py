@@ -131,6 +131,12 @@ class HandoffStore:
         return sorted(entries, key=lambda e: (e.status != HandoffStatus.queued.value,
                                               -e.rank(now, self._minutes_per_point)))
 
+    def waiting(self) -> int:
+        """How many conversations wait for a person (queued, not claimed yet)."""
+        with self._sessions() as session:
+            return session.scalar(select(func.count()).select_from(Handoff)
+                                  .where(Handoff.status == HandoffStatus.queued))
+
     def position(self, conversation_id: str) -> int | None:
         """1 for the next conversation an agent should take; None when not waiting."""
         waiting = [e for e in self.queue() if e.status == HandoffStatus.queued.value]

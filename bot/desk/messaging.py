@@ -10,6 +10,7 @@ from bot.desk.action_health import ActionHealth
 from bot.desk.analysis import analysis_of, reply_marker, sentiment_read, shown
 from bot.desk.conversations import ConversationStore
 from bot.desk.escalation import Escalator
+from bot.desk.metrics import DeskMetrics
 from bot.desk.models import Conversation, DeliveryStatus, Message, Mode
 from bot.desk.rasa_client import RasaClient, RasaUnavailable
 from bot.desk.review import ReviewRecorder
@@ -53,8 +54,9 @@ def verified_in_chat(replies: list[dict]) -> str | None:
 class MessageRouter:
     def __init__(self, store: ConversationStore, rasa: RasaClient, escalator: Escalator,
                  max_chars: int, actions: ActionHealth, locks: Locks,
-                 review: ReviewRecorder | None = None) -> None:
+                 review: ReviewRecorder | None = None, metrics: DeskMetrics | None = None) -> None:
         self._store = store
+        self._metrics = metrics or DeskMetrics()  # unscraped when none is given
         self._actions = actions
         self._review = review
         self._rasa = rasa
@@ -69,14 +71,20 @@ class MessageRouter:
         mode) nobody but the agent, later; after a resolution, the rating question first."""
         text = check_text(text, self._max_chars)
         async with self._locks.hold(f"conversation:{conversation.id}"):
-            message = await run_in_threadpool(self._store.add_customer_message, conversation.id, text)
+            message = await self._store_message(conversation, text)
             return await self._answer(conversation, message)
 
     async def accept(self, conversation: Conversation, text: str) -> Message:
         """Validate and store only: a channel that must acknowledge at once (Slack) stores the
         message before it answers the provider, then calls `answer` in the background."""
         text = check_text(text, self._max_chars)
-        return await run_in_threadpool(self._store.add_customer_message, conversation.id, text)
+        return await self._store_message(conversation, text)
+
+    async def _store_message(self, conversation: Conversation, text: str) -> Message:
+        with self._metrics.timed("store"):
+            message = await run_in_threadpool(self._store.add_customer_message, conversation.id, text)
+        self._metrics.customer_messages.labels(conversation.channel).inc()
+        return message
 
     async def answer(self, conversation: Conversation, message: Message) -> Exchange:
         async with self._locks.hold(f"conversation:{conversation.id}"):
@@ -108,11 +116,14 @@ class MessageRouter:
         metadata = {"channel": conversation.channel, "customer_id": conversation.customer_id}
         if not self._actions.up:
             await run_in_threadpool(self._store.mark_failed, message)
+            self._metrics.bot_unavailable.labels("action_server").inc()
             raise BotUnavailable(message, "the action server is down")
         try:
-            turn = await self._rasa.send(conversation.id, message.text, metadata)
+            with self._metrics.timed("rasa"):
+                turn = await self._rasa.send(conversation.id, message.text, metadata)
         except RasaUnavailable as error:
             await run_in_threadpool(self._store.mark_failed, message)
+            self._metrics.bot_unavailable.labels("rasa").inc()
             raise BotUnavailable(message, str(error)) from error
         replies = turn.replies
         # Rasa scores the message from the sentence vector it computed anyway
@@ -122,6 +133,7 @@ class MessageRouter:
         actions_were_up = await self._actions.check()
         if not actions_were_up:  # Rasa's reply may stand in for an action that failed
             await run_in_threadpool(self._store.mark_failed, message)
+            self._metrics.bot_unavailable.labels("action_server").inc()
             raise BotUnavailable(message, "the action server went down during the turn")
         stored = await run_in_threadpool(self._store.record_bot_replies, message, shown(replies), analysis)
         if self._review is not None:
@@ -130,5 +142,6 @@ class MessageRouter:
         if verified and conversation.customer_id is None:
             await run_in_threadpool(self._store.link_customer, conversation.id, verified)
             conversation.customer_id = verified
-        stored += await self._escalator.after_bot_turn(conversation, replies)
+        with self._metrics.timed("policy"):
+            stored += await self._escalator.after_bot_turn(conversation, replies)
         return Exchange(message=message, replies=stored)
