@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import secrets
 import signal
 import sys
 from pathlib import Path
 
+from bot.analytics.cli import add_commands as add_analytics_commands
+from bot.analytics.demo_history import DEMO_HISTORY_DAYS, seed_history
 from bot.channels.cli import add_commands as add_channel_commands
 from bot.console.accounts import DEMO_ACCOUNTS, AccountStore, seed_demo_accounts
 from bot.console.cli import add_commands as add_account_commands
@@ -43,7 +46,11 @@ def run(args: argparse.Namespace) -> int:
         print("Starting the action server, the Rasa server and the desk (logs in var/logs/) ...",
               flush=True)
     try:
-        stack.start()
+        demo = os.environ.get("ASSISTANT_DEMO_STORE") == "true"  # `make run`: the demo store
+        if demo:
+            print(f"Demo store: writing {DEMO_HISTORY_DAYS} days of demo conversations for the dashboard "
+                  "(once) ...", flush=True)
+        stack.start(demo_history_days=DEMO_HISTORY_DAYS if demo else 0)
         stack.wait_healthy(progress=True)
         desk, desks = stack.desk_urls[0], ", ".join(stack.desk_urls)
         print(f"\nThe assistant is running: open {desk}/ and click \"Chat with us\"."
@@ -89,13 +96,18 @@ def migrate(_: argparse.Namespace) -> int:
     return 0
 
 
-def seed_command(_: argparse.Namespace) -> int:
+def seed_command(args: argparse.Namespace) -> int:
     settings = get_settings()
     upgrade_database(settings.database_url)
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
     summary = seed(sessions)
     added = seed_demo_accounts(AccountStore(sessions))
+    if args.history:
+        print(f"Writing {args.history} days of demo conversations for the dashboard ...", flush=True)
+        history = seed_history(sessions, args.history)
+        print(f"{'Added' if history.created else 'Demo history already there:'} {history.conversations} "
+              f"demo conversations{f', {history.messages} messages' if history.created else ''}.")
     engine.dispose()
     print(f"{'Added' if summary.created else 'Already there:'} {summary.customers} customers, "
           f"{summary.orders} orders ({', '.join(f'{k} {v}' for k, v in sorted(summary.by_status.items()))}).")
@@ -130,11 +142,15 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("migrate", help="bring the database schema up to date (before workers start)"
                         ).set_defaults(func=migrate)
     commands.add_parser("train", help="train the Rasa model if its inputs changed").set_defaults(func=train)
-    commands.add_parser("seed", help="add the demo store's customers and orders (once)").set_defaults(func=seed_command)
+    seed_parser = commands.add_parser("seed", help="add the demo store's customers, orders and accounts (once)")
+    seed_parser.add_argument("--history", type=int, metavar="DAYS", default=0,
+                             help="also write DAYS days of demo conversations for the dashboard (once)")
+    seed_parser.set_defaults(func=seed_command)
     add_kb_commands(commands)
     add_escalation_commands(commands)
     add_account_commands(commands)
     add_channel_commands(commands)
+    add_analytics_commands(commands)
     args = parser.parse_args(argv)
     return args.func(args)
 

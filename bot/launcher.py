@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 import yaml
 
+from bot.analytics.demo_history import seed_history
 from bot.console.accounts import AccountStore, seed_demo_accounts
 from bot.datastores import LocalDatastores
 from bot.db import make_engine, make_session_factory
@@ -197,10 +198,10 @@ class Stack:
         record = read_record(self.run_dir)
         return record.active.url if record else f"http://{LOOPBACK}:{self.ports.rasa}"
 
-    def start(self, seed_demo: bool = True) -> None:
+    def start(self, seed_demo: bool = True, demo_history_days: int = 0) -> None:
         """Start PostgreSQL and Redis when this stack runs them, migrate the shared database
-        (and add the demo customers and console accounts once), then start the processes,
-        the action server first."""
+        (and add the demo customers, console accounts and dashboard history once), then start
+        the processes, the action server first."""
         if self.datastores is not None:
             self.datastores.start()
         upgrade_database(self.database_url)
@@ -211,6 +212,8 @@ class Stack:
             seed(sessions)
             if self.env.get("ASSISTANT_DEMO_STORE", os.environ.get("ASSISTANT_DEMO_STORE")) == "true":
                 seed_demo_accounts(AccountStore(sessions))  # known passwords: demo only
+            if demo_history_days:
+                seed_history(sessions, demo_history_days)  # once: a dashboard with something in it
             engine.dispose()
         self.log_dir.mkdir(parents=True, exist_ok=True)
         for service in self.services:

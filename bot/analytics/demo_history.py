@@ -21,6 +21,7 @@ from bot.analytics.facts import track
 from bot.desk.models import Agent, Conversation, DeliveryStatus, Handoff, HandoffStatus, Message, Mode, Role, Sender
 from bot.kb.feedback import KbQuestion
 
+DEMO_HISTORY_DAYS = 90  # what `make run` writes once for the demo store
 CHANNELS = (("web", 55), ("whatsapp", 14), ("telegram", 10), ("messenger", 8), ("sms", 8), ("slack", 5))
 HOUR_WEIGHTS = [1, 1, 1, 1, 1, 2, 3, 5, 8, 10, 11, 11, 10, 10, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2]
 WEEKDAY_WEIGHTS = [10, 9, 9, 9, 8, 5, 4]
@@ -128,7 +129,7 @@ class _Writer:
             handoff.rating = rng.choices([1, 2, 3, 4, 5], weights=[5, 6, 10, 30, 49])[0]
 
 
-def seed_history(sessions: sessionmaker[Session], days: int, per_day: int = 30,
+def seed_history(sessions: sessionmaker[Session], days: int, per_day: int = 15,
                  today: datetime | None = None) -> HistorySummary:
     """Write `days` days of demo conversations ending yesterday, unless demo history exists."""
     if days < 1:

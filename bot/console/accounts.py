@@ -78,6 +78,7 @@ DEMO_ACCOUNTS = (
     ("sam", "Sam Okafor", "harbor-agent-2", Role.agent),
     ("erin", "Erin Park", "harbor-editor-1", Role.editor),
     ("ada", "Ada Brooks", "harbor-admin-1", Role.admin),
+    ("lee", "Lee Chen", "harbor-lead-1", Role.lead),
 )
 
 

@@ -16,6 +16,7 @@ SESSION_COOKIE = "hp_console"
 CONSOLE_ROLES = (Role.agent, Role.admin)  # who works the queue
 EDITOR_ROLES = (Role.editor, Role.admin)
 ADMIN_ROLES = (Role.admin,)
+ANALYTICS_ROLES = (Role.admin, Role.lead)  # leads read the dashboard; they cannot edit accounts
 
 
 def log_in(request: Request, account: Account) -> str:

@@ -16,6 +16,8 @@ from limits import parse as parse_rate
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
+from bot.analytics.facts import track
+from bot.analytics.routes import AnalyticsDeps, add_analytics_routes
 from bot.channels.registry import MessagingChannels
 from bot.channels.web import WebDeps, add_web_routes
 from bot.console.accounts import AccountStore
@@ -38,6 +40,7 @@ from bot.desk.rasa_client import RasaClient
 from bot.desk.rate_limits import RateLimited, RateLimits, WebhookLimit
 from bot.desk.recovery import Recovery
 from bot.desk.review import ReviewRecorder
+from bot.desk.survey import SolvedSurvey
 from bot.desk.schemas import MessageOut
 from bot.escalation.policy import EscalationPolicy
 from bot.escalation.sentiment import SentimentModel, default_sentiment_model
@@ -77,7 +80,7 @@ def create_app(settings: Settings | None = None, sentiment: SentimentModel | Non
     settings = settings or get_settings()
     upgrade_database(settings.database_url)
     engine = make_engine(settings.database_url)
-    sessions = make_session_factory(engine)
+    sessions = track(make_session_factory(engine))  # analytics' facts follow every write
     store = ConversationStore(sessions)
     rasa_token = settings.rasa_token.get_secret_value() if settings.rasa_token else ""
     rasa_servers = _rasa_servers(settings)
@@ -100,7 +103,7 @@ def create_app(settings: Settings | None = None, sentiment: SentimentModel | Non
     metrics = DeskMetrics(LiveSources(handoffs.waiting, hub.agents_online, rasa_servers,
                                       (lambda: actions.up) if action_health else None))
     router = MessageRouter(store, rasa, escalator, settings.max_message_chars, actions, locks, review,
-                           metrics)
+                           metrics, SolvedSurvey(store, handoffs))
     channels = MessagingChannels.from_settings(settings, sessions, store, router, locks, metrics)
 
     async def tell(conversation_id: str, messages: list[Message]) -> None:
@@ -149,6 +152,7 @@ def create_app(settings: Settings | None = None, sentiment: SentimentModel | Non
                                         channels.delivering.deliver, channels.delivering.status,
                                         channels.delivering.blocked))
     channels.add_routes(app)
+    add_analytics_routes(app, AnalyticsDeps(sessions, store), guards(accounts)[0])
     releases = ReleaseLog(sessions)
     add_studio_routes(app, StudioDeps(
         review.store, store, TrainingData(settings.project_dir), ArticleEditor(settings.kb_folder),
@@ -191,6 +195,11 @@ def create_app(settings: Settings | None = None, sentiment: SentimentModel | Non
     @app.get("/console/studio", include_in_schema=False)
     async def studio_page() -> FileResponse:
         return FileResponse(STATIC / "studio.html", headers={
+            "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'"})
+
+    @app.get("/console/analytics", include_in_schema=False)
+    async def analytics_page() -> FileResponse:
+        return FileResponse(STATIC / "analytics.html", headers={
             "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'"})
 
     @app.get("/health")

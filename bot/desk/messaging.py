@@ -14,6 +14,7 @@ from bot.desk.metrics import DeskMetrics
 from bot.desk.models import Conversation, DeliveryStatus, Message, Mode
 from bot.desk.rasa_client import RasaClient, RasaUnavailable
 from bot.desk.review import ReviewRecorder
+from bot.desk.survey import SolvedSurvey
 from bot.locks import Locks
 from bot.text import clean
 
@@ -54,8 +55,10 @@ def verified_in_chat(replies: list[dict]) -> str | None:
 class MessageRouter:
     def __init__(self, store: ConversationStore, rasa: RasaClient, escalator: Escalator,
                  max_chars: int, actions: ActionHealth, locks: Locks,
-                 review: ReviewRecorder | None = None, metrics: DeskMetrics | None = None) -> None:
+                 review: ReviewRecorder | None = None, metrics: DeskMetrics | None = None,
+                 survey: SolvedSurvey | None = None) -> None:
         self._store = store
+        self._survey = survey
         self._metrics = metrics or DeskMetrics()  # unscraped when none is given
         self._actions = actions
         self._review = review
@@ -68,7 +71,8 @@ class MessageRouter:
 
     async def handle(self, conversation: Conversation, text: str) -> Exchange:
         """Store the message, then let whoever answers now answer it: the bot, or (in human
-        mode) nobody but the agent, later; after a resolution, the rating question first."""
+        mode) nobody but the agent, later; after a resolution, the rating question first, and
+        after a farewell, "did I solve your problem?"."""
         text = check_text(text, self._max_chars)
         async with self._locks.hold(f"conversation:{conversation.id}"):
             message = await self._store_message(conversation, text)
@@ -110,6 +114,10 @@ class MessageRouter:
             replies = await self._escalator.take_rating(current, message)
             if replies is not None:
                 return Exchange(message, replies)
+        if current.mode == Mode.survey and self._survey is not None:
+            replies = await self._survey.take_answer(current, message)
+            if replies is not None:
+                return Exchange(message, replies)
         return await self._ask_bot(current, message)
 
     async def _ask_bot(self, conversation: Conversation, message: Message) -> Exchange:
@@ -143,5 +151,8 @@ class MessageRouter:
             await run_in_threadpool(self._store.link_customer, conversation.id, verified)
             conversation.customer_id = verified
         with self._metrics.timed("policy"):
-            stored += await self._escalator.after_bot_turn(conversation, replies)
+            handed_over = await self._escalator.after_bot_turn(conversation, replies)
+        stored += handed_over
+        if self._survey is not None and not handed_over:
+            stored += await self._survey.after_bot_turn(conversation, analysis)
         return Exchange(message=message, replies=stored)
