@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Connection,
     DateTime,
@@ -83,6 +84,17 @@ class ActivityHour(Base):
     demo: Mapped[bool] = mapped_column(Boolean, primary_key=True, default=False)
     conversations: Mapped[int] = mapped_column(Integer, default=0)
     customer_messages: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DaySummary(Base):
+    """The conversation figures of one UTC day whose conversations have all ended, as the
+    report computed them (per channel and demo flag, with topic counts). A write to any
+    conversation started that day deletes the row, so it is recomputed when next read."""
+
+    __tablename__ = "day_summaries"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # YYYY-MM-DD, UTC
+    figures: Mapped[dict] = mapped_column(JSON)
 
 
 @dataclass(frozen=True)
@@ -183,8 +195,24 @@ def _conversation_changed(connection: Connection, conversation: Conversation) ->
         connection.execute(_where(conversation.id).values(solved=conversation.solved))
 
 
+def _day_of(moment: datetime) -> str:
+    return aware(moment).date().isoformat()
+
+
+def _invalidate(connection: Connection, conversation_ids: set[str]) -> None:
+    """Forget the day summaries of the days these conversations started on."""
+    if not conversation_ids:
+        return
+    days = {_day_of(started) for started in connection.execute(
+        select(ConversationFacts.started_at).where(ConversationFacts.conversation_id.in_(conversation_ids))).scalars()}
+    if days:
+        connection.execute(delete(DaySummary).where(DaySummary.day.in_(days)))
+
+
 def _after_flush(session: Session, _context: Any) -> None:
     connection = session.connection()
+    touched = {o.conversation_id for o in session.new | session.dirty if isinstance(o, (Message, Handoff))}
+    touched |= {o.id for o in session.new | session.dirty if isinstance(o, Conversation)}
     for obj in [o for o in session.new if isinstance(o, Conversation)]:
         _conversation_started(connection, obj)
     for obj in sorted((o for o in session.new if isinstance(o, Message)), key=lambda m: m.id or 0):
@@ -196,6 +224,7 @@ def _after_flush(session: Session, _context: Any) -> None:
             _conversation_changed(connection, obj)
     for obj in [o for o in session.new if isinstance(o, Handoff)]:
         _handoff_opened(connection, obj)
+    _invalidate(connection, touched)
 
 
 def track(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
@@ -205,34 +234,101 @@ def track(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
     return sessions
 
 
-def rebuild(sessions: sessionmaker[Session], batch: int = 500) -> int:
-    """Recompute the facts of every stored conversation (facts first tracked in a database
-    that already held conversations); returns how many conversations."""
+@dataclass
+class _Tally:
+    """One conversation's facts, computed in memory by `rebuild` with the listener's rules."""
+
+    row: dict[str, Any]
+    handoff_times: list[datetime]
+
+    def message(self, sender: Sender, at: datetime, analysis: dict[str, Any] | None) -> None:
+        while self.handoff_times and self.handoff_times[0] < at:
+            self.handoff(self.handoff_times.pop(0))
+        row = self.row
+        row["last_message_at"] = at
+        if sender == Sender.customer:
+            row["customer_messages"] += 1
+            row["last_customer_at"] = at
+        outcome = turn_outcome(analysis)
+        if outcome is None:
+            return
+        row["bot_turns"] += 1
+        row["last_turn"], row["last_intent"] = outcome.kind, outcome.intent
+        row["fallback_turns"] += int(outcome.kind == Turn.fallback)
+        row["declined_turns"] += int(outcome.kind == Turn.declined)
+        row["said_goodbye"] = outcome.intent in FAREWELL_INTENTS
+        if outcome.intent and outcome.intent not in SMALL_TALK and row["topic"] is None:
+            row["topic"] = outcome.intent
+
+    def handoff(self, _: datetime) -> None:
+        self.row["handoffs"] += 1
+        if self.row["escalation_intent"] is None:
+            self.row["escalation_intent"] = self.row["last_intent"]
+
+    def done(self) -> dict[str, Any]:
+        for moment in self.handoff_times:
+            self.handoff(moment)
+        return self.row
+
+
+def rebuild(sessions: sessionmaker[Session], batch: int = 5000, progress: Any = None) -> int:
+    """Recompute the facts of every stored conversation from its messages and handoffs (a
+    database that held conversations before facts were tracked); returns how many. Reads the
+    messages once, in conversation order, and writes the facts in batches."""
     with sessions.begin() as session:
+        session.execute(delete(DaySummary))
         session.execute(delete(ConversationFacts))
         session.execute(delete(ActivityHour))
-    done = 0
     with sessions() as reader:
-        ids = list(reader.scalars(select(Conversation.id).order_by(Conversation.created_at)))
-    for start in range(0, len(ids), batch):
+        handoffs: dict[str, list[datetime]] = {}
+        for cid, created in reader.execute(select(Handoff.conversation_id, Handoff.created_at).order_by(Handoff.id)):
+            handoffs.setdefault(cid, []).append(aware(created))
+        conversations = reader.execute(select(Conversation.id, Conversation.channel, Conversation.demo,
+                                              Conversation.created_at, Conversation.survey_asked_at,
+                                              Conversation.solved).order_by(Conversation.id)).all()
+        # Both in the database's order of conversation ids, so one pass merges them (every
+        # message belongs to a stored conversation: a foreign key).
+        messages = reader.execute(select(Message.conversation_id, Message.sender, Message.created_at,
+                                         Message.analysis)
+                                  .order_by(Message.conversation_id, Message.id)
+                                  .execution_options(yield_per=10_000))
+        hours: dict[tuple[datetime, str, bool], list[int]] = {}
+        pending: list[dict[str, Any]] = []
+        stream = iter(messages)
+        upcoming = next(stream, None)
+        for done, conversation in enumerate(conversations, 1):
+            started = aware(conversation.created_at)
+            demo = bool(conversation.demo)
+            tally = _Tally({"conversation_id": conversation.id, "channel": conversation.channel, "demo": demo,
+                            "started_at": started, "last_message_at": started, "last_customer_at": None,
+                            "customer_messages": 0, "bot_turns": 0, "fallback_turns": 0, "declined_turns": 0,
+                            "last_turn": None, "last_intent": None, "topic": None, "said_goodbye": False,
+                            "handoffs": 0, "escalation_intent": None, "solved": conversation.solved,
+                            "survey_asked": conversation.survey_asked_at is not None},
+                           handoffs.get(conversation.id, []))
+            hours.setdefault((_hour(started), conversation.channel, demo), [0, 0])[0] += 1
+            while upcoming is not None and upcoming.conversation_id == conversation.id:
+                at = aware(upcoming.created_at)
+                tally.message(upcoming.sender, at, upcoming.analysis)
+                if upcoming.sender == Sender.customer:
+                    hours.setdefault((_hour(at), conversation.channel, demo), [0, 0])[1] += 1
+                upcoming = next(stream, None)
+            pending.append(tally.done())
+            if len(pending) >= batch:
+                _write_facts(sessions, pending)
+                if progress:
+                    progress(done, len(conversations))
+        _write_facts(sessions, pending)
+    with sessions.begin() as session:
+        rows = [{"hour": h, "channel": c, "demo": d, "conversations": n[0], "customer_messages": n[1]}
+                for (h, c, d), n in hours.items()]
+        for start in range(0, len(rows), batch):
+            session.execute(insert(ActivityHour), rows[start:start + batch])
+    return len(conversations)
+
+
+def _write_facts(sessions: sessionmaker[Session], pending: list[dict[str, Any]]) -> None:
+    if pending:
         with sessions.begin() as session:
-            connection = session.connection()
-            for conversation in session.scalars(select(Conversation).where(Conversation.id.in_(ids[start:start + batch]))):
-                _replay(connection, session, conversation)
-                done += 1
-    return done
-
-
-def _replay(connection: Connection, session: Session, conversation: Conversation) -> None:
-    _conversation_started(connection, conversation)
-    handoffs = list(session.scalars(select(Handoff).where(Handoff.conversation_id == conversation.id)
-                                    .order_by(Handoff.id)))
-    for message in session.scalars(select(Message).where(Message.conversation_id == conversation.id)
-                                   .order_by(Message.id)):
-        while handoffs and aware(handoffs[0].created_at) < aware(message.created_at):
-            _handoff_opened(connection, handoffs.pop(0))
-        _message_stored(connection, message)
-    for handoff in handoffs:
-        _handoff_opened(connection, handoff)
-    connection.execute(_where(conversation.id).values(
-        survey_asked=conversation.survey_asked_at is not None, solved=conversation.solved))
+            session.execute(insert(ConversationFacts), pending)
+        pending.clear()

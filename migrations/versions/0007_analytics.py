@@ -1,4 +1,4 @@
-"""analytics: conversation facts, hourly volume, the solved survey, first replies, indexes
+"""analytics: conversation facts, hourly volume, day summaries, the solved survey, first replies, indexes
 
 Revision ID: 0007
 Revises: 0006
@@ -50,6 +50,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('conversation_facts', schema=None) as batch_op:
         batch_op.create_index('ix_conversation_facts_started_channel', ['started_at', 'channel'], unique=False)
+    op.create_table('day_summaries',
+    sa.Column('day', sa.String(length=10), nullable=False),
+    sa.Column('figures', sa.JSON(), nullable=False),
+    sa.PrimaryKeyConstraint('day')
+    )
     op.create_table('activity_hours',
     sa.Column('hour', sa.DateTime(timezone=True), nullable=False),
     sa.Column('channel', sa.String(length=32), nullable=False),
@@ -61,6 +66,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table('day_summaries')
     op.drop_table('activity_hours')
     with op.batch_alter_table('conversation_facts', schema=None) as batch_op:
         batch_op.drop_index('ix_conversation_facts_started_channel')

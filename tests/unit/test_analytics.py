@@ -250,3 +250,11 @@ def test_turn_outcomes():
     assert turn_outcome(bot_mode("faq", kb_declined=True)).kind == "declined"
     assert turn_outcome(bot_mode("track_order")).kind == "answered"
     assert turn_outcome({"mode": "human"}) is None
+
+
+def test_a_kept_day_is_recomputed_after_a_write_to_one_of_its_conversations(week):
+    assert build_report(week.sessions, WEEK, NOW)["headline"]["contained"] == 1  # settled days now kept
+    week.start = datetime(2026, 11, 2, 10, tzinfo=timezone.utc)
+    week.turn("c2", 60, bot_mode("track_order"))  # c2 is understood after all
+    headline = build_report(week.sessions, WEEK, NOW)["headline"]
+    assert (headline["contained"], headline["containment"]) == (2, 0.3333)
