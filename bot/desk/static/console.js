@@ -72,11 +72,16 @@
   }
 
   function enter(user) {
+    if (user.role === "lead") {  // leads read the analytics; the queue and accounts are not theirs
+      window.location.assign("/console/analytics");
+      return;
+    }
     me = user;
     $("login-view").hidden = true;
     $("console-main").hidden = false;
     $("whoami").textContent = me.display_name + " (" + me.role + ")";
     $("studio-link").hidden = me.role !== "editor" && me.role !== "admin";
+    $("analytics-link").hidden = me.role !== "admin";
     clearError();
     loadStaffPanel();
     if (me.role === "editor") {  // editors keep content; the queue is for agents and admins
