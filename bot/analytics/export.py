@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.analytics.report import ReportError
@@ -68,7 +69,8 @@ def to_csv(report: dict[str, Any], table: str) -> str:
 
 def to_markdown(report: dict[str, Any]) -> str:
     period = report["period"]
-    lines = [f"# Support analytics, {period['since'][:10]} to {period['until'][:10]} (UTC, end excluded)",
+    last = (datetime.fromisoformat(period["until"]) - timedelta(days=1)).date().isoformat()
+    lines = [f"# Support analytics, {period['since'][:10]} to {last} (UTC days, both included)",
              "", f"Channel: {period['channel'] or 'all'}; demo conversations "
              f"{'included' if period['include_demo'] else 'left out'} "
              f"({report['headline']['demo_conversations']} in this period).", "",

@@ -258,3 +258,17 @@ def test_a_kept_day_is_recomputed_after_a_write_to_one_of_its_conversations(week
     week.turn("c2", 60, bot_mode("track_order"))  # c2 is understood after all
     headline = build_report(week.sessions, WEEK, NOW)["headline"]
     assert (headline["contained"], headline["containment"]) == (2, 0.3333)
+
+
+def test_markdown_and_csv_exports(week):
+    from bot.analytics.export import to_csv, to_markdown
+    report = build_report(week.sessions, WEEK, NOW)
+    markdown = to_markdown(report)
+    assert "2026-11-01 to 2026-11-07" in markdown
+    assert "| Containment | 16.7% | 100.0% |" in markdown
+    assert "| Median first response | 7.0 min | n/a |" in markdown
+    rows = to_csv(report, "headline").splitlines()
+    assert rows[0] == "figure,label,unit,value,previous"
+    assert "escalation_rate,Escalation rate,share,0.5,0.0" in rows
+    with pytest.raises(ReportError, match="unknown table"):
+        to_csv(report, "everything")
