@@ -156,7 +156,7 @@
         (value > previous ? "▲ " : "▼ ") + change);
     }
     const body = [el("div", { className: "label" }, label),
-      el("div", { className: "value", dataset: {} }, shown(value, unit)),
+      el("div", { className: "value" }, shown(value, unit)),
       el("div", { className: "previous" }, "previous: " + shown(previous, unit) + " ", delta)];
     body[1].dataset.figure = key;
     const li = el("li", { className: "card" });
