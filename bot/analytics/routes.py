@@ -73,6 +73,7 @@ def add_analytics_routes(app: FastAPI, deps: AnalyticsDeps, role_required: Calla
             raise HTTPException(404, "conversation not found")
         return {"conversation_id": conversation_id,
                 "messages": [{"sender": m.sender.value, "text": m.text, "at": m.created_at.isoformat(),
-                              "intent": ((m.analysis or {}).get("intent") or {}).get("name")} for m in messages]}
+                              "intent": ((m.analysis or {}).get("intent") or {}).get("name")}
+                             for m in messages if m.text]}  # a reply of buttons or markers alone has no text
 
     app.include_router(api)

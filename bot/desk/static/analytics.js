@@ -185,7 +185,7 @@
     chart("chart-quality", { type: "line", data: { labels: days, datasets: [
       { label: "containment %", data: report.trend.map((d) => pct(d.containment)), borderColor: "#2f6f5e", spanGaps: true },
       { label: "CSAT %", data: report.trend.map((d) => pct(d.csat)), borderColor: "#5b5fb0", spanGaps: true }] },
-      options: { scales: { y: { min: 0, max: 100 } } } });
+      options: { layout: { padding: { top: 8, right: 8 } }, scales: { y: { min: 0, max: 100 } } } });
     chart("chart-reasons", { type: "bar", data: { labels: report.queue.reasons.map((r) => r.reason),
       datasets: [{ label: "handoffs", data: report.queue.reasons.map((r) => r.handoffs), backgroundColor: "#c7893b" }] },
       options: { indexAxis: "y", plugins: { legend: { display: false } },
