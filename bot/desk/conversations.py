@@ -26,6 +26,12 @@ class NewConversation:
     token: str
 
 
+def _storable_id(conversation_id: str) -> bool:
+    """Ids come from URLs; PostgreSQL refuses a NUL even in a lookup, so such an id is
+    simply unknown (as it is on SQLite)."""
+    return "\x00" not in conversation_id
+
+
 def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -45,6 +51,8 @@ class ConversationStore:
 
     def authorize(self, conversation_id: str, token: str | None) -> Conversation:
         """Return the conversation if the token opens it, else raise ConversationNotFound."""
+        if not _storable_id(conversation_id):
+            raise ConversationNotFound(conversation_id)
         with self._sessions() as session:
             conversation = session.get(Conversation, conversation_id)
         if conversation is None or token is None or not hmac.compare_digest(
@@ -53,8 +61,10 @@ class ConversationStore:
             raise ConversationNotFound(conversation_id)
         return conversation
 
-    def get(self, conversation_id: str) -> Conversation:
+    def get(self, conversation_id: str) -> Conversation | None:
         """The conversation as stored now (its mode changes while a message is in flight)."""
+        if not _storable_id(conversation_id):
+            return None
         with self._sessions() as session:
             return session.get(Conversation, conversation_id)
 
@@ -174,6 +184,8 @@ class ConversationStore:
         return newest[::-1]
 
     def transcript(self, conversation_id: str) -> list[Message]:
+        if not _storable_id(conversation_id):
+            return []
         with self._sessions() as session:
             return list(session.scalars(
                 select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id)

@@ -19,11 +19,8 @@ from bot.db import make_engine, make_session_factory
 from bot.desk.models import Message
 from tests.fakes.customers import MetaCustomer, SlackCustomer, TwilioCustomer
 from tests.fakes.providers import SECRETS, TELEGRAM_SECRET
-from tests.profile import embedded_only
 
-# On the production profile one fuzzed request once got a dropped connection from a desk
-# worker (not reproduced yet; see the issue 13 note): embedded only until that is found.
-pytestmark = [pytest.mark.integration, embedded_only]
+pytestmark = pytest.mark.integration
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=50)

@@ -61,6 +61,14 @@ def test_a_message_of_nothing_but_control_characters_is_refused(client):
     assert stored(client, conversation) == []
 
 
+def test_a_conversation_id_with_a_nul_is_just_unknown(client):
+    # Found by the fuzz test on the production profile: PostgreSQL refused the lookup (a 500).
+    for response in (client.get("/api/conversations/a%00b/messages", headers={"X-Conversation-Token": "x"}),
+                     client.post("/api/conversations/%00/messages", json={"text": "hi"},
+                                 headers={"X-Conversation-Token": "x"})):
+        assert response.status_code == 404, response.text
+
+
 def test_a_body_over_the_limit_is_refused_unread(client):
     conversation = start(client)
     path = f"/api/conversations/{conversation[0]}/messages"
