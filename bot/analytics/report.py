@@ -8,14 +8,15 @@ messages, so a report over a million messages stays well under a second.
 
 from __future__ import annotations
 
+import json
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from types import SimpleNamespace
-from typing import Any, NamedTuple
+from typing import Any
 
-from sqlalchemy import Boolean, Select, String, and_, case, cast, func, not_, or_, select
+from sqlalchemy import Boolean, Select, String, and_, case, cast, exists, func, not_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -231,49 +232,85 @@ def _joined(statement: Select, column: Any, filters: Filters) -> Select:
 def _abandoned(now: datetime) -> Any:
     """Abandoned: never claimed, and either closed without a claim or the customer has not
     written for IDLE_MINUTES."""
-    last = func.coalesce(ConversationFacts.last_customer_at, Handoff.created_at)
+    last_customer = (select(ConversationFacts.last_customer_at)
+                     .where(ConversationFacts.conversation_id == Handoff.conversation_id).scalar_subquery())
+    last = func.coalesce(last_customer, Handoff.created_at)
     return and_(Handoff.claimed_at.is_(None),
                 or_(Handoff.status != HandoffStatus.queued, last < now - timedelta(minutes=IDLE_MINUTES)))
 
 
-class HandoffRow(NamedTuple):
-    conversation_id: str
-    agent_id: int | None
-    resolved: int
-    rating: int | None
-    reasons: Any
-    wait_s: float | None
-    first_s: float | None
-    resolution_s: float | None  # resolved handoffs only
-    closed_day: str | None
-    abandoned: int
+@dataclass
+class HandoffStats:
+    """The period's handoffs, aggregated by the database: counts per agent, the durations
+    the medians need (plain floats), reason codes and ratings per day."""
+
+    per_agent: dict[int | None, dict[str, int]]
+    first_s: dict[int | None, list[float]]
+    resolution_s: dict[int | None, list[float]]
+    wait_buckets: Counter
+    reasons: Counter
+    ratings_by_day: dict[str, tuple[int, int]]
+
+    def total(self, key: str) -> int:
+        return sum(counts[key] for counts in self.per_agent.values())
+
+    def all_first(self) -> list[float]:
+        return [s for values in self.first_s.values() for s in values]
+
+    def all_resolution(self) -> list[float]:
+        return [s for values in self.resolution_s.values() for s in values]
 
 
-def _handoffs(session: Session, filters: Filters, now: datetime) -> list[HandoffRow]:
-    """Handoffs opened in the period: who, outcome, reasons and their durations in seconds
-    (computed by the database, read as plain tuples: there can be tens of thousands)."""
+def _in_period(statement: Select, filters: Filters) -> Select:
+    """Handoffs opened in the period (by their date index), of the chosen conversations: the
+    channel and demo filters are a per-handoff primary-key probe, so the database walks the
+    period's handoffs and never all conversations."""
+    statement = statement.where(Handoff.created_at >= filters.since, Handoff.created_at < filters.until)
+    if filters.channel or not filters.include_demo:
+        chosen = [ConversationFacts.conversation_id == Handoff.conversation_id]
+        if filters.channel:
+            chosen.append(ConversationFacts.channel == filters.channel)
+        if not filters.include_demo:
+            chosen.append(not_(ConversationFacts.demo))
+        statement = statement.where(exists().where(*chosen))
+    return statement
+
+
+def _handoff_stats(session: Session, filters: Filters, now: datetime) -> HandoffStats:
     resolved = Handoff.status == HandoffStatus.resolved
-    statement = (select(Handoff.conversation_id, Handoff.agent_id, case((resolved, 1), else_=0), Handoff.rating,
-                        Handoff.reasons, _duration(Handoff.created_at, Handoff.claimed_at, session),
-                        _duration(Handoff.created_at, Handoff.first_reply_at, session),
-                        case((resolved, _duration(Handoff.created_at, Handoff.closed_at, session)), else_=None),
-                        _day(Handoff.closed_at, session), case((_abandoned(now), 1), else_=0))
-                 .join(ConversationFacts, ConversationFacts.conversation_id == Handoff.conversation_id)
-                 .where(Handoff.created_at >= filters.since, Handoff.created_at < filters.until))
-    if filters.channel:
-        statement = statement.where(ConversationFacts.channel == filters.channel)
-    if not filters.include_demo:
-        statement = statement.where(not_(ConversationFacts.demo))
-    return [HandoffRow(*row) for row in session.execute(statement).tuples()]
-
-
-def _durations(handoffs: list[HandoffRow], field: int) -> list[float]:
-    return [max(0.0, float(h[field])) for h in handoffs if h[field] is not None]
-
-
-WAIT = HandoffRow._fields.index("wait_s")
-FIRST = HandoffRow._fields.index("first_s")
-RESOLUTION = HandoffRow._fields.index("resolution_s")
+    rated = and_(resolved, Handoff.rating.is_not(None))
+    per_agent = {}
+    for row in session.execute(_in_period(select(
+            Handoff.agent_id, func.count().label("handoffs"), _count_if(resolved).label("resolved"),
+            _count_if(rated).label("ratings"), _count_if(and_(rated, Handoff.rating >= 4)).label("good"),
+            _sum(case((rated, Handoff.rating), else_=0)).label("rating_sum"),
+            _count_if(_abandoned(now)).label("abandoned")), filters).group_by(Handoff.agent_id)):
+        per_agent[row.agent_id] = {k: int(getattr(row, k)) for k in
+                                   ("handoffs", "resolved", "ratings", "good", "rating_sum", "abandoned")}
+    wait = _duration(Handoff.created_at, Handoff.claimed_at, session)
+    first = _duration(Handoff.created_at, Handoff.first_reply_at, session)
+    resolution = case((resolved, _duration(Handoff.created_at, Handoff.closed_at, session)), else_=None)
+    first_s: dict[int | None, list[float]] = defaultdict(list)
+    resolution_s: dict[int | None, list[float]] = defaultdict(list)
+    for agent_id, first_value, resolution_value in session.execute(
+            _in_period(select(Handoff.agent_id, first, resolution), filters)
+            .where(or_(Handoff.first_reply_at.is_not(None), resolved))).tuples():
+        if first_value is not None:
+            first_s[agent_id].append(max(0.0, float(first_value)))
+        if resolution_value is not None:
+            resolution_s[agent_id].append(max(0.0, float(resolution_value)))
+    bucket = case(*((wait < limit, name) for limit, name in WAIT_BUCKETS if limit is not None),
+                  else_=WAIT_BUCKETS[-1][1])
+    waits = Counter(dict(session.execute(_in_period(select(bucket, func.count()), filters)
+                                         .where(Handoff.claimed_at.is_not(None)).group_by(bucket)).tuples().all()))
+    reasons: Counter[str] = Counter()
+    for (text,) in session.execute(_in_period(select(cast(Handoff.reasons, String)), filters)).tuples():
+        reasons.update({r.get("code") for r in json.loads(text or "[]") if r.get("code")})
+    closed_day = _day(Handoff.closed_at, session)
+    by_day = {str(day): (int(n), int(good)) for day, n, good in session.execute(
+        _in_period(select(closed_day, func.count(), _count_if(Handoff.rating >= 4)), filters)
+        .where(rated).group_by(closed_day)).tuples()}
+    return HandoffStats(per_agent, first_s, resolution_s, waits, reasons, by_day)
 
 
 def _knowledge_base(session: Session, filters: Filters) -> dict[str, Any]:
@@ -306,16 +343,14 @@ def _unanswered(session: Session, filters: Filters, limit: int = 10) -> list[dic
              "inbox": f"/console/studio#inbox-group-{g.group_id}"} for g in groups]
 
 
-def _headline(conversations: list[Any], activity: list[tuple[datetime, int]], handoffs: list[Any],
+def _headline(conversations: list[Any], activity: list[tuple[datetime, int]], handoffs: HandoffStats | None,
               kb: dict[str, Any]) -> dict[str, Any]:
     total: Counter[str] = Counter()
     for row in conversations:
         for key in ("conversations", "demo", "ended", "contained", "escalated", "bot_turns", "fallback_turns",
                     "declined_turns", "survey_asked", "survey_answered", "solved"):
             total[key] += int(getattr(row, key))
-    resolved = [h for h in handoffs if h.resolved]
-    ratings = [h.rating for h in resolved if h.rating is not None]
-    abandoned = sum(h.abandoned for h in handoffs)
+    h = handoffs.total if handoffs else (lambda _: 0)
     return {
         "conversations": total["conversations"],
         "demo_conversations": total["demo"],
@@ -329,18 +364,18 @@ def _headline(conversations: list[Any], activity: list[tuple[datetime, int]], ha
         "fallback_turns": total["fallback_turns"],
         "fallback_rate": _rate(total["fallback_turns"], total["bot_turns"]),
         "kb_answer_rate": kb["answer_rate"],
-        "csat": _rate(sum(1 for r in ratings if r >= 4), len(ratings)),
-        "mean_rating": round(statistics.fmean(ratings), 2) if ratings else None,
-        "ratings": len(ratings),
-        "rating_response_rate": _rate(len(ratings), len(resolved)),
+        "csat": _rate(h("good"), h("ratings")),
+        "mean_rating": round(h("rating_sum") / h("ratings"), 2) if h("ratings") else None,
+        "ratings": h("ratings"),
+        "rating_response_rate": _rate(h("ratings"), h("resolved")),
         "survey_asked": total["survey_asked"],
         "survey_answered": total["survey_answered"],
         "survey_response_rate": _rate(total["survey_answered"], total["survey_asked"]),
         "solved_rate": _rate(total["solved"], total["survey_answered"]),
-        "handoffs": len(handoffs),
-        "median_first_response_s": _median(_durations(handoffs, FIRST)),
-        "abandoned": abandoned,
-        "abandonment_rate": _rate(abandoned, len(handoffs)),
+        "handoffs": h("handoffs"),
+        "median_first_response_s": _median(handoffs.all_first()) if handoffs else None,
+        "abandoned": h("abandoned"),
+        "abandonment_rate": _rate(h("abandoned"), h("handoffs")),
     }
 
 
@@ -350,51 +385,44 @@ def _per_channel(conversations: list[Any]) -> list[dict[str, Any]]:
         by_channel[row.channel].append(row)
     out = []
     for channel, rows in sorted(by_channel.items()):
-        figures = _headline(rows, [], [], {"answer_rate": None})
+        figures = _headline(rows, [], None, {"answer_rate": None})
         out.append({"channel": channel, "conversations": figures["conversations"],
                     "containment": figures["containment"], "escalation_rate": figures["escalation_rate"],
                     "fallback_rate": figures["fallback_rate"], "solved_rate": figures["solved_rate"]})
     return out
 
 
-def _queue(handoffs: list[Any]) -> dict[str, Any]:
-    buckets: Counter[str] = Counter()
-    for wait in _durations(handoffs, WAIT):
-        buckets[next(name for limit, name in WAIT_BUCKETS if limit is None or wait < limit)] += 1
-    resolution = _durations(handoffs, RESOLUTION)
-    first = _durations(handoffs, FIRST)
-    reasons = Counter(code for h in handoffs for code in {r.get("code") for r in h.reasons or []} if code)
+def _queue(handoffs: HandoffStats) -> dict[str, Any]:
+    first, resolution = handoffs.all_first(), handoffs.all_resolution()
+    total = handoffs.total("handoffs")
     return {
-        "wait_distribution": [{"bucket": name, "handoffs": buckets[name]} for _, name in WAIT_BUCKETS],
+        "wait_distribution": [{"bucket": name, "handoffs": handoffs.wait_buckets[name]} for _, name in WAIT_BUCKETS],
         "first_response_s": {"median": _median(first), "p90": _p90(first)},
         "resolution_s": {"median": _median(resolution), "p90": _p90(resolution)},
-        "abandoned": sum(h.abandoned for h in handoffs),
-        "reasons": [{"reason": code, "handoffs": n, "share": _rate(n, len(handoffs))}
-                    for code, n in reasons.most_common()],
+        "abandoned": handoffs.total("abandoned"),
+        "reasons": [{"reason": code, "handoffs": n, "share": _rate(n, total)}
+                    for code, n in handoffs.reasons.most_common()],
     }
 
 
-def _agents(session: Session, handoffs: list[Any]) -> list[dict[str, Any]]:
-    by_agent: dict[int, list[Any]] = defaultdict(list)
-    for handoff in handoffs:
-        if handoff.agent_id is not None:
-            by_agent[handoff.agent_id].append(handoff)
-    names = dict(session.execute(select(Agent.id, Agent.display_name).where(Agent.id.in_(list(by_agent)))).all())
+def _agents(session: Session, handoffs: HandoffStats) -> list[dict[str, Any]]:
+    agents = [agent_id for agent_id in handoffs.per_agent if agent_id is not None]
+    names = dict(session.execute(select(Agent.id, Agent.display_name).where(Agent.id.in_(agents))).all())
     out = []
-    for agent_id, worked in by_agent.items():
-        ratings = [h.rating for h in worked if h.rating is not None]
+    for agent_id in agents:
+        counts = handoffs.per_agent[agent_id]
         out.append({
-            "agent": names.get(agent_id, f"agent {agent_id}"), "agent_id": agent_id, "handoffs": len(worked),
-            "resolved": sum(h.resolved for h in worked),
-            "median_first_response_s": _median(_durations(worked, FIRST)),
-            "median_resolution_s": _median(_durations(worked, RESOLUTION)),
-            "csat": _rate(sum(1 for r in ratings if r >= 4), len(ratings)),
-            "mean_rating": round(statistics.fmean(ratings), 2) if ratings else None,
+            "agent": names.get(agent_id, f"agent {agent_id}"), "agent_id": agent_id, "handoffs": counts["handoffs"],
+            "resolved": counts["resolved"],
+            "median_first_response_s": _median(handoffs.first_s.get(agent_id, [])),
+            "median_resolution_s": _median(handoffs.resolution_s.get(agent_id, [])),
+            "csat": _rate(counts["good"], counts["ratings"]),
+            "mean_rating": round(counts["rating_sum"] / counts["ratings"], 2) if counts["ratings"] else None,
         })
     return sorted(out, key=lambda a: (-a["handoffs"], a["agent"]))
 
 
-def _trends(conversations: list[Any], activity: list[tuple[datetime, int]], handoffs: list[Any],
+def _trends(conversations: list[Any], activity: list[tuple[datetime, int]], handoffs: HandoffStats,
             filters: Filters) -> list[dict]:
     days: dict[str, Counter] = defaultdict(Counter)
     for row in conversations:
@@ -403,11 +431,9 @@ def _trends(conversations: list[Any], activity: list[tuple[datetime, int]], hand
             day[key] += int(getattr(row, key))
     for hour, n in activity:
         days[hour.date().isoformat()]["customer_messages"] += n
-    for handoff in handoffs:
-        if handoff.rating is not None and handoff.resolved and handoff.closed_day:
-            day = days[str(handoff.closed_day)]
-            day["ratings"] += 1
-            day["good_ratings"] += int(handoff.rating >= 4)
+    for closed_day, (ratings, good) in handoffs.ratings_by_day.items():
+        days[closed_day]["ratings"] += ratings
+        days[closed_day]["good_ratings"] += good
     out, cursor = [], aware(filters.since).date()
     while cursor < aware(filters.until).date():
         day = days.get(cursor.isoformat(), Counter())
@@ -431,7 +457,7 @@ def _rhythm(activity: list[tuple[datetime, int]]) -> dict[str, list[int]]:
 def figures(session: Session, filters: Filters, now: datetime) -> dict[str, Any]:
     """The headline figures alone (what the previous period is compared on)."""
     return _headline(_conversation_rows(_days_of(session, filters, now), filters), _activity(session, filters),
-                     _handoffs(session, filters, now), _knowledge_base(session, filters))
+                     _handoff_stats(session, filters, now), _knowledge_base(session, filters))
 
 
 def build_report(sessions: sessionmaker[Session], filters: Filters, now: datetime | None = None) -> dict[str, Any]:
@@ -440,7 +466,7 @@ def build_report(sessions: sessionmaker[Session], filters: Filters, now: datetim
         days = _days_of(session, filters, now)
         conversations = _conversation_rows(days, filters)
         activity = _activity(session, filters)
-        handoffs = _handoffs(session, filters, now)
+        handoffs = _handoff_stats(session, filters, now)
         kb = _knowledge_base(session, filters)
         return {
             "period": {"since": aware(filters.since).isoformat(), "until": aware(filters.until).isoformat(),
@@ -480,14 +506,10 @@ def conversations_behind(sessions: sessionmaker[Session], filters: Filters, dril
                   "escalation_intent": ConversationFacts.escalation_intent == key}
     with sessions() as session:
         if drill in ("abandoned", "low_rating", "reason"):
-            handoffs = _handoffs(session, filters, now)
-            if drill == "abandoned":
-                chosen = [h for h in handoffs if h.abandoned]
-            elif drill == "low_rating":
-                chosen = [h for h in handoffs if h.rating is not None and h.rating <= 3]
-            else:
-                chosen = [h for h in handoffs if key in {r.get("code") for r in h.reasons or []}]
-            ids = list(dict.fromkeys(h.conversation_id for h in chosen))[:limit]
+            chosen = {"abandoned": _abandoned(now), "low_rating": Handoff.rating <= 3,
+                      "reason": cast(Handoff.reasons, String).like(f'%"code": {json.dumps(key)}%')}[drill]
+            ids = list(session.scalars(_in_period(select(Handoff.conversation_id), filters).where(chosen)
+                                       .order_by(Handoff.created_at.desc()).limit(limit)))
             where = [ConversationFacts.conversation_id.in_(ids)]
         elif conditions[drill] is not None:
             where = [*where, conditions[drill]]
