@@ -276,7 +276,9 @@ def _in_period(statement: Select, filters: Filters) -> Select:
     return statement
 
 
-def _handoff_stats(session: Session, filters: Filters, now: datetime) -> HandoffStats:
+def _handoff_stats(session: Session, filters: Filters, now: datetime, detail: bool = True) -> HandoffStats:
+    """All of it for the period shown; the headline's part only (`detail=False`) for the
+    previous period."""
     resolved = Handoff.status == HandoffStatus.resolved
     rated = and_(resolved, Handoff.rating.is_not(None))
     per_agent = {}
@@ -292,6 +294,9 @@ def _handoff_stats(session: Session, filters: Filters, now: datetime) -> Handoff
     resolution = case((resolved, _duration(Handoff.created_at, Handoff.closed_at, session)), else_=None)
     first_s: dict[int | None, list[float]] = defaultdict(list)
     resolution_s: dict[int | None, list[float]] = defaultdict(list)
+    if not detail:
+        values = session.scalars(_in_period(select(first), filters).where(Handoff.first_reply_at.is_not(None)))
+        return HandoffStats(per_agent, {None: [max(0.0, float(v)) for v in values]}, {}, Counter(), Counter(), {})
     for agent_id, first_value, resolution_value in session.execute(
             _in_period(select(Handoff.agent_id, first, resolution), filters)
             .where(or_(Handoff.first_reply_at.is_not(None), resolved))).tuples():
@@ -304,8 +309,11 @@ def _handoff_stats(session: Session, filters: Filters, now: datetime) -> Handoff
     waits = Counter(dict(session.execute(_in_period(select(bucket, func.count()), filters)
                                          .where(Handoff.claimed_at.is_not(None)).group_by(bucket)).tuples().all()))
     reasons: Counter[str] = Counter()
-    for (text,) in session.execute(_in_period(select(cast(Handoff.reasons, String)), filters)).tuples():
-        reasons.update({r.get("code") for r in json.loads(text or "[]") if r.get("code")})
+    reasons_text = cast(Handoff.reasons, String)
+    for text, n in session.execute(_in_period(select(reasons_text, func.count()), filters)
+                                   .group_by(reasons_text)).tuples():  # many handoffs share their reasons
+        for code in {r.get("code") for r in json.loads(text or "[]") if r.get("code")}:
+            reasons[code] += n
     closed_day = _day(Handoff.closed_at, session)
     by_day = {str(day): (int(n), int(good)) for day, n, good in session.execute(
         _in_period(select(closed_day, func.count(), _count_if(Handoff.rating >= 4)), filters)
@@ -457,7 +465,7 @@ def _rhythm(activity: list[tuple[datetime, int]]) -> dict[str, list[int]]:
 def figures(session: Session, filters: Filters, now: datetime) -> dict[str, Any]:
     """The headline figures alone (what the previous period is compared on)."""
     return _headline(_conversation_rows(_days_of(session, filters, now), filters), _activity(session, filters),
-                     _handoff_stats(session, filters, now), _knowledge_base(session, filters))
+                     _handoff_stats(session, filters, now, detail=False), _knowledge_base(session, filters))
 
 
 def build_report(sessions: sessionmaker[Session], filters: Filters, now: datetime | None = None) -> dict[str, Any]:
