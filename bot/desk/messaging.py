@@ -154,5 +154,5 @@ class MessageRouter:
             handed_over = await self._escalator.after_bot_turn(conversation, replies)
         stored += handed_over
         if self._survey is not None and not handed_over:
-            stored += await self._survey.after_bot_turn(conversation, analysis)
+            stored += await self._survey.after_bot_turn(conversation, analysis, replies)
         return Exchange(message=message, replies=stored)

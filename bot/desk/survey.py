@@ -33,10 +33,14 @@ class SolvedSurvey:
         self._conversations = conversations
         self._handoffs = handoffs
 
-    async def after_bot_turn(self, conversation: Conversation, analysis: dict[str, Any]) -> list[Message]:
-        """Ask once, after a farewell, in a conversation no person took part in."""
+    async def after_bot_turn(self, conversation: Conversation, analysis: dict[str, Any],
+                             replies: list[dict[str, Any]]) -> list[Message]:
+        """Ask once, after a farewell, in a conversation no person took part in, and never
+        while the bot is itself waiting for an answer (an open form, or buttons offered)."""
         intent = (analysis.get("intent") or {}).get("name")
         if intent not in FAREWELLS or conversation.survey_asked_at is not None:
+            return []
+        if analysis.get("form_question") or any(reply.get("buttons") for reply in replies):
             return []
         if await run_in_threadpool(self._handoffs.current, conversation.id) is not None:
             return []  # a person helped: the rating question is theirs
