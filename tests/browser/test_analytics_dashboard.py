@@ -235,8 +235,9 @@ def test_the_charts_draw_with_the_vendored_chart_js(browser, stack, conversation
         })""")
         expect(page.locator("#analytics-error")).to_have_text("")
         requested = page.evaluate("performance.getEntriesByType('resource').map((r) => r.name)")
+        origin = page.evaluate("location.origin")  # on the production profile, one of several desk workers
     assert any(url.endswith("/static/vendor/chart-4.6.1.umd.min.js") for url in requested)
     assert len(canvases) == 6
     for canvas in canvases:
         assert canvas["width"] > 0 and canvas["height"] > 0 and canvas["pixels"] > 0 and canvas["chart"], canvas
-    assert all(url.startswith(stack.desk_url) for url in requested), requested  # no CDN
+    assert all(url.startswith(origin + "/") for url in requested), requested  # no CDN
