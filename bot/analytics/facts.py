@@ -18,6 +18,7 @@ from sqlalchemy import (
     Boolean,
     Connection,
     DateTime,
+    Engine,
     ForeignKey,
     Index,
     Integer,
@@ -33,13 +34,12 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.orm.attributes import get_history
 
 from bot.db import Base, aware, utcnow
+from bot.desk.analysis import FALLBACK_INTENT, FAREWELL_INTENTS
 from bot.desk.models import Conversation, Handoff, Message, Mode, Sender
 
-FALLBACK_INTENT = "nlu_fallback"
 # Intents that say nothing about what the customer came for.
 SMALL_TALK = frozenset({"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "inform",
                         FALLBACK_INTENT})
-FAREWELL_INTENTS = frozenset({"goodbye", "thank"})
 
 
 class Turn:
@@ -119,10 +119,14 @@ def _hour(moment: datetime) -> datetime:
     return aware(moment).replace(minute=0, second=0, microsecond=0)
 
 
+def upsert_insert(bind: Connection | Engine, table: type[Base]) -> Any:
+    """An INSERT that can take ON CONFLICT, in the dialect of `bind` (SQLite or PostgreSQL)."""
+    return (postgresql if bind.dialect.name == "postgresql" else sqlite).insert(table)
+
+
 def _bump_hour(connection: Connection, moment: datetime, channel: str, demo: bool,
                conversations: int, messages: int) -> None:
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(ActivityHour).values(hour=_hour(moment), channel=channel, demo=demo,
+    statement = upsert_insert(connection, ActivityHour).values(hour=_hour(moment), channel=channel, demo=demo,
                                                     conversations=conversations, customer_messages=messages)
     connection.execute(statement.on_conflict_do_update(
         index_elements=["hour", "channel", "demo"],

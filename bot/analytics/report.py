@@ -17,10 +17,9 @@ from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Boolean, Select, String, and_, case, cast, exists, func, not_, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.analytics.facts import ActivityHour, ConversationFacts, DaySummary, Turn
+from bot.analytics.facts import ActivityHour, ConversationFacts, DaySummary, Turn, upsert_insert
 from bot.db import aware
 from bot.desk.models import Agent, Conversation, Handoff, HandoffStatus
 from bot.kb.feedback import KbQuestion
@@ -177,9 +176,8 @@ def _days_of(session: Session, filters: Filters, now: datetime) -> dict[str, dic
 
 
 def _keep(session: Session, summaries: list[dict[str, Any]]) -> None:
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     with session.get_bind().begin() as connection:  # its own transaction: a read keeps it
-        connection.execute(dialect.insert(DaySummary).values(summaries).on_conflict_do_nothing(index_elements=["day"]))
+        connection.execute(upsert_insert(connection, DaySummary).values(summaries).on_conflict_do_nothing(index_elements=["day"]))
 
 
 def _chosen(filters: Filters, channel: str, demo: bool) -> bool:

@@ -11,6 +11,8 @@ from bot.escalation.policy import Turn
 from bot.escalation.sentiment import SentimentScore
 
 FALLBACK_INTENT = "nlu_fallback"
+# The customer taking leave: the survey asks then, and analytics count it as an ending.
+FAREWELL_INTENTS = frozenset({"goodbye", "thank"})
 
 
 def reply_marker(replies: list[dict[str, Any]], key: str) -> Any:

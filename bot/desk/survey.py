@@ -9,11 +9,11 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from bot.desk import notices
+from bot.desk.analysis import FAREWELL_INTENTS
 from bot.desk.conversations import ConversationStore
 from bot.desk.handoffs import HandoffStore
 from bot.desk.models import Conversation, Message, Sender
 
-FAREWELLS = frozenset({"goodbye", "thank"})
 YES = re.compile(r"^\s*(yes|yeah|yep|yup|ya|y|sure|it did|solved|sorted|all good|perfect)\b[\s!.,]*",
                  re.IGNORECASE)
 NO = re.compile(r"^\s*(no|nope|nah|n|not really|not quite|it didn'?t|not solved)\b[\s!.,]*", re.IGNORECASE)
@@ -38,7 +38,7 @@ class SolvedSurvey:
         """Ask once, after a farewell, in a conversation no person took part in, and never
         while the bot is itself waiting for an answer (an open form, or buttons offered)."""
         intent = (analysis.get("intent") or {}).get("name")
-        if intent not in FAREWELLS or conversation.survey_asked_at is not None:
+        if intent not in FAREWELL_INTENTS or conversation.survey_asked_at is not None:
             return []
         if analysis.get("form_question") or any(reply.get("buttons") for reply in replies):
             return []
