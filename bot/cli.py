@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bot.analytics.cli import add_commands as add_analytics_commands
 from bot.analytics.demo_history import DEMO_HISTORY_DAYS, seed_history
+from bot.privacy.cli import add_commands as add_privacy_commands
 from bot.channels.cli import add_commands as add_channel_commands
 from bot.console.accounts import DEMO_ACCOUNTS, AccountStore, seed_demo_accounts
 from bot.console.cli import add_commands as add_account_commands
@@ -151,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     add_account_commands(commands)
     add_channel_commands(commands)
     add_analytics_commands(commands)
+    add_privacy_commands(commands)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -108,6 +110,27 @@ class Settings(BaseSettings):
     meta_page_token: SecretStr | None = None
     meta_whatsapp_token: SecretStr | None = None
     meta_api_url: str = "https://graph.facebook.com/v19.0"
+    # Privacy (docs/privacy.md). What is masked in a customer's message before anything
+    # stores it or Rasa reads it, and how: "label" ("[card number removed]") or "partial"
+    # (a card's last four digits stay, as on a receipt).
+    privacy_redact: list[Literal["card", "security_code", "iban", "password"]] = [
+        "card", "security_code", "iban", "password"]
+    privacy_mask: Literal["label", "partial"] = "label"
+    # Conversations idle longer than this lose their text (figures stay for analytics), by
+    # the desk's daily job and `assistant privacy purge`; 0 keeps them for ever.
+    privacy_retention_days: int = Field(365, ge=0)
+    # What an erasure keeps because the law says the store must (orders with their items,
+    # shipments and history; invoices; refunds); the rest of the customer goes.
+    privacy_erasure_keeps: list[Literal["orders", "invoices", "refunds"]] = ["orders", "invoices"]
+    # Rasa's tracker store, which retention and erasure clean too; by default read from
+    # rasa_endpoints (SQLite path, or the PostgreSQL database beside the desk's).
+    tracker_database_url: str | None = None
+
+    @model_validator(mode="after")
+    def _keeps_hang_together(self) -> "Settings":
+        if {"invoices", "refunds"} & set(self.privacy_erasure_keeps) and "orders" not in self.privacy_erasure_keeps:
+            raise ValueError("privacy_erasure_keeps: invoices and refunds belong to orders; keep orders too")
+        return self
 
     @property
     def rasa_urls(self) -> list[str]:

@@ -11,6 +11,7 @@ from bot.profiles import models as profile_models  # noqa: F401
 from bot.studio import audit, inbox, releases  # noqa: F401
 from bot.channels import models as channel_models  # noqa: F401
 from bot.analytics import facts  # noqa: F401
+from bot.privacy import models as privacy_models  # noqa: F401
 from bot.settings import get_settings
 
 config = context.config

@@ -14,6 +14,7 @@ from bot.analytics.report import DRILLS, Filters, ReportError, build_report, con
 from bot.console import auth
 from bot.console.accounts import Account
 from bot.desk.conversations import ConversationStore
+from bot.privacy.access import AccessLog
 
 DEFAULT_DAYS = 30
 
@@ -22,6 +23,7 @@ DEFAULT_DAYS = 30
 class AnalyticsDeps:
     sessions: sessionmaker[Session]
     conversations: ConversationStore
+    access: AccessLog  # a lead reading a transcript is logged as an agent opening one is
 
 
 def filters_of(since: date | None, until: date | None, channel: str | None, demo: str) -> Filters:
@@ -67,10 +69,11 @@ def add_analytics_routes(app: FastAPI, deps: AnalyticsDeps, role_required: Calla
         return {"figure": figure, "key": key, "conversations": found}
 
     @api.get("/conversations/{conversation_id}")
-    async def transcript(conversation_id: str, _: Lead) -> dict[str, Any]:
+    async def transcript(conversation_id: str, account: Lead) -> dict[str, Any]:
         messages = await run_in_threadpool(deps.conversations.transcript, conversation_id)
         if not messages:
             raise HTTPException(404, "conversation not found")
+        await run_in_threadpool(deps.access.record, account, "analytics", conversation_id)
         return {"conversation_id": conversation_id,
                 "messages": [{"sender": m.sender.value, "text": m.text, "at": m.created_at.isoformat(),
                               "intent": ((m.analysis or {}).get("intent") or {}).get("name")}

@@ -33,6 +33,7 @@ from bot.desk.live import LiveHub
 from bot.desk.models import Message, Role, Sender
 from bot.desk.schemas import MessageOut
 from bot.kb.feedback import FeedbackLog
+from bot.privacy.access import AccessLog
 from bot.profiles.store import ProfileStore
 from bot.text import CleanText
 
@@ -66,6 +67,7 @@ class ConsoleDeps:
     suggester: Suggester
     hub: LiveHub
     login_rate: RateLimitItem
+    access: AccessLog  # every opened conversation and profile (docs/privacy.md)
     # Sends what the console tells a customer on their messaging channel (the widget has its socket).
     deliver: Callable[[str, list[Message]], Awaitable[None]] | None = None
     channel_status: Callable[[str], dict | None] | None = None
@@ -124,15 +126,19 @@ def add_console_routes(app: FastAPI, deps: ConsoleDeps) -> None:
                                        deps.handoffs, deps.profiles, deps.suggester)
         if view is None:
             raise HTTPException(404, "conversation not found")
+        await run_in_threadpool(deps.access.record, account, "console", conversation_id,
+                                (view["profile"] or {}).get("id"))
         if deps.channel_status is not None:
             view["messaging"] = await run_in_threadpool(deps.channel_status, conversation_id)
         return view
 
     @api.get("/api/console/conversations/{conversation_id}/handoff")
-    async def payload(conversation_id: str, _: Agent) -> dict[str, Any]:
+    async def payload(conversation_id: str, account: Agent) -> dict[str, Any]:
         found = await run_in_threadpool(handoff_payload, conversation_id, deps.conversations, deps.handoffs)
         if found is None:
             raise HTTPException(404, "this conversation was never handed to a person")
+        await run_in_threadpool(deps.access.record, account, "handoff_api", conversation_id,
+                                found["customer_id"])
         return found
 
     @api.post("/api/console/handoffs/{handoff_id}/claim", dependencies=csrf)

@@ -65,6 +65,9 @@ def conversation_view(conversation_id: str, account: Account, conversations: Con
         "profile": None if customer is None else {
             "id": customer.id, "name": f"{customer.first_name} {customer.last_name}", "email": customer.email,
             "tier": customer.tier, "language": customer.language,
+            # Masked as the customer sees them: the store holds no more than the last four digits.
+            "payment_methods": [m.label + (f", expires {m.expiry}" if m.expiry else "")
+                                for m in profiles.payment_methods(customer.id)],
             "orders": [order_facts(o) for o in profiles.orders(customer.id)]},
         "suggestions": [asdict(s) for s in suggester.suggest(
             last_customer, handoff.summary.get("issue", "") if handoff else "")],

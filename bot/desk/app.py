@@ -48,6 +48,11 @@ from bot.identity import SignedIdentity
 from bot.identity import sign as sign_identity
 from bot.kb.feedback import FeedbackLog
 from bot.locks import make_locks
+from bot.privacy.access import AccessLog
+from bot.privacy.redact import Redactor
+from bot.privacy.retention import RetentionJob
+from bot.privacy.routes import PrivacyDeps, add_privacy_routes
+from bot.privacy.tracker import TrackerEvents, tracker_url
 from bot.profiles.store import ProfileStore
 from bot.serving import RecordWatcher
 from bot.settings import Settings, get_settings
@@ -103,7 +108,12 @@ def create_app(settings: Settings | None = None, sentiment: SentimentModel | Non
     metrics = DeskMetrics(LiveSources(handoffs.waiting, hub.agents_online, rasa_servers,
                                       (lambda: actions.up) if action_health else None))
     router = MessageRouter(store, rasa, escalator, settings.max_message_chars, actions, locks, review,
-                           metrics, SolvedSurvey(store, handoffs))
+                           metrics, SolvedSurvey(store, handoffs),
+                           Redactor(settings.privacy_redact, settings.privacy_mask))
+    access = AccessLog(sessions)
+    tracker = TrackerEvents(tracker_url(settings))
+    retention = RetentionJob(sessions, tracker, settings.privacy_retention_days, locks,
+                             settings.privacy_erasure_keeps)
     channels = MessagingChannels.from_settings(settings, sessions, store, router, locks, metrics)
 
     async def tell(conversation_id: str, messages: list[Message]) -> None:
@@ -125,7 +135,9 @@ def create_app(settings: Settings | None = None, sentiment: SentimentModel | Non
         channels.start()
         actions.start()
         recovery.start()
+        retention.start()
         yield
+        await retention.stop()
         await recovery.stop()
         await actions.stop()
         await channels.stop()
@@ -148,11 +160,13 @@ def create_app(settings: Settings | None = None, sentiment: SentimentModel | Non
     app.add_middleware(WebhookLimit, limits=limits)
     accounts = AccountStore(sessions)
     add_console_routes(app, ConsoleDeps(accounts, store, handoffs, profiles, feedback,
-                                        suggester, hub, parse_rate(settings.login_rate),
+                                        suggester, hub, parse_rate(settings.login_rate), access,
                                         channels.delivering.deliver, channels.delivering.status,
                                         channels.delivering.blocked))
     channels.add_routes(app)
-    add_analytics_routes(app, AnalyticsDeps(sessions, store), guards(accounts)[0])
+    add_analytics_routes(app, AnalyticsDeps(sessions, store, access), guards(accounts)[0])
+    add_privacy_routes(app, PrivacyDeps(sessions, tracker, access, settings.privacy_erasure_keeps),
+                       *guards(accounts))
     releases = ReleaseLog(sessions)
     add_studio_routes(app, StudioDeps(
         review.store, store, TrainingData(settings.project_dir), ArticleEditor(settings.kb_folder),
@@ -200,6 +214,11 @@ def create_app(settings: Settings | None = None, sentiment: SentimentModel | Non
     @app.get("/console/analytics", include_in_schema=False)
     async def analytics_page() -> FileResponse:
         return FileResponse(STATIC / "analytics.html", headers={
+            "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'"})
+
+    @app.get("/console/privacy", include_in_schema=False)
+    async def privacy_page() -> FileResponse:
+        return FileResponse(STATIC / "privacy.html", headers={
             "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'"})
 
     @app.get("/health")

@@ -68,9 +68,11 @@ class ConversationStore:
         with self._sessions() as session:
             return session.get(Conversation, conversation_id)
 
-    def add_customer_message(self, conversation_id: str, text: str) -> Message:
+    def add_customer_message(self, conversation_id: str, text: str, redacted: tuple[str, ...] = ()) -> Message:
+        """`redacted`: what bot.privacy.redact masked in the text (kept so the customer is told)."""
         message = Message(conversation_id=conversation_id, sender=Sender.customer, text=text,
-                          status=DeliveryStatus.received)
+                          status=DeliveryStatus.received,
+                          payload={"redacted": list(redacted)} if redacted else None)
         with self._sessions.begin() as session:
             session.add(message)
         return message
@@ -100,6 +102,18 @@ class ConversationStore:
         """A message the desk or an agent writes to the customer."""
         message = Message(conversation_id=conversation_id, sender=sender, text=text, payload=payload)
         with self._sessions.begin() as session:
+            session.add(message)
+        return message
+
+    def tell_once(self, conversation_id: str, text: str) -> Message | None:
+        """The redaction notice, stored unless this conversation has had it already."""
+        with self._sessions.begin() as session:
+            conversation = session.get(Conversation, conversation_id, with_for_update=True)
+            if conversation.redaction_notice_at is not None:
+                return None
+            conversation.redaction_notice_at = utcnow()
+            message = Message(conversation_id=conversation_id, sender=Sender.bot, text=text,
+                              payload={"notice": "redacted"})
             session.add(message)
         return message
 

@@ -11,11 +11,13 @@ from bot.desk.analysis import analysis_of, reply_marker, sentiment_read, shown
 from bot.desk.conversations import ConversationStore
 from bot.desk.escalation import Escalator
 from bot.desk.metrics import DeskMetrics
+from bot.desk import notices
 from bot.desk.models import Conversation, DeliveryStatus, Message, Mode
 from bot.desk.rasa_client import RasaClient, RasaUnavailable
 from bot.desk.review import ReviewRecorder
 from bot.desk.survey import SolvedSurvey
 from bot.locks import Locks
+from bot.privacy.redact import Redactor
 from bot.text import clean
 
 
@@ -56,8 +58,11 @@ class MessageRouter:
     def __init__(self, store: ConversationStore, rasa: RasaClient, escalator: Escalator,
                  max_chars: int, actions: ActionHealth, locks: Locks,
                  review: ReviewRecorder | None = None, metrics: DeskMetrics | None = None,
-                 survey: SolvedSurvey | None = None) -> None:
+                 survey: SolvedSurvey | None = None, redactor: Redactor | None = None) -> None:
         self._store = store
+        # Card numbers, security codes, IBANs and passwords are masked before anything stores
+        # the text or Rasa reads it (docs/privacy.md).
+        self._redactor = redactor or Redactor()
         self._survey = survey
         self._metrics = metrics or DeskMetrics()  # unscraped when none is given
         self._actions = actions
@@ -85,8 +90,10 @@ class MessageRouter:
         return await self._store_message(conversation, text)
 
     async def _store_message(self, conversation: Conversation, text: str) -> Message:
+        redaction = self._redactor.redact(text)
         with self._metrics.timed("store"):
-            message = await run_in_threadpool(self._store.add_customer_message, conversation.id, text)
+            message = await run_in_threadpool(self._store.add_customer_message, conversation.id,
+                                              redaction.text, redaction.kinds)
         self._metrics.customer_messages.labels(conversation.channel).inc()
         return message
 
@@ -107,6 +114,19 @@ class MessageRouter:
             return await self._ask_bot(conversation, current)
 
     async def _answer(self, conversation: Conversation, message: Message) -> Exchange:
+        notice = await self._redaction_notice(message)
+        exchange = await self._answer_as_mode(conversation, message)
+        if notice is not None:
+            exchange.replies.insert(0, notice)
+        return exchange
+
+    async def _redaction_notice(self, message: Message) -> Message | None:
+        kinds = tuple((message.payload or {}).get("redacted") or ())
+        if not kinds:
+            return None
+        return await run_in_threadpool(self._store.tell_once, message.conversation_id, notices.redacted(kinds))
+
+    async def _answer_as_mode(self, conversation: Conversation, message: Message) -> Exchange:
         current = await run_in_threadpool(self._store.get, conversation.id)
         if current.mode == Mode.human:
             return Exchange(message, await self._escalator.while_with_a_person(current, message))

@@ -65,6 +65,10 @@ class Conversation(Base):
     # "Did I solve your problem?", asked once after the bot alone served the customer.
     survey_asked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     solved: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    # Privacy: when the customer was told not to share card numbers (once), and when retention
+    # or an erasure removed the conversation's text (bot.privacy.scrub).
+    redaction_notice_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    anonymised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     messages: Mapped[list[Message]] = relationship(
         back_populates="conversation", order_by="Message.id", cascade="all, delete-orphan"

@@ -50,3 +50,16 @@ def thanks_for_solved(solved: bool) -> str:
         return "Glad to hear it. Thanks for letting me know!"
     return ("Sorry I couldn't sort it out. Tell me what's still wrong, or ask for a person "
             "and I'll bring in our team.")
+
+
+def redacted(kinds: tuple[str, ...]) -> str:
+    """Said once per conversation, after the first message the desk had to mask."""
+    parts = []
+    if {"card", "security_code", "iban"} & set(kinds):
+        parts.append("For your safety I've hidden the payment details in your message, so they "
+                     "aren't stored. Please never share card numbers, security codes or bank "
+                     "details in a chat; we'll never ask for them here.")
+    if "password" in kinds:
+        parts.append("I've hidden the password you typed, so it isn't stored. We'll never ask for "
+                     "your password; if you need a new one, just say \"reset my password\".")
+    return " ".join(parts)

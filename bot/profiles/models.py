@@ -86,6 +86,8 @@ class Customer(Base):
     deletion_requested_at: Mapped[datetime | None] = mapped_column(
         DateTime(timezone=True), nullable=True
     )
+    # Set by an erasure that had to keep the row (kept orders name it): nothing else is left.
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     addresses: Mapped[list[Address]] = relationship(
         back_populates="customer", order_by="Address.id", cascade="all, delete-orphan"
