@@ -53,11 +53,14 @@ def purge(sessions: sessionmaker[Session], tracker: TrackerEvents, days: int,
     cutoff = now - timedelta(days=days)
     with sessions.begin() as session:
         ids = expired(session, cutoff)
-        counts = anonymise_conversations(session, ids, now) if ids else {}
-    if ids:
-        counts["tracker_events"] = tracker.delete(ids)
-        with sessions.begin() as session:
-            session.add(PrivacyRequest(kind="purge", requested_by=requested_by, counts=counts, at=now))
+        if not ids:
+            return PurgeResult(cutoff, {})
+        counts = anonymise_conversations(session, ids, now)
+        request = PrivacyRequest(kind="purge", requested_by=requested_by, counts=counts, at=now)
+        session.add(request)  # with the anonymisation, in one transaction
+    counts = {**counts, "tracker_events": tracker.delete(ids)}
+    with sessions.begin() as session:
+        session.get(PrivacyRequest, request.id).counts = counts
     return PurgeResult(cutoff, counts)
 
 

@@ -168,11 +168,11 @@ def erase_customer(sessions: sessionmaker[Session], tracker: TrackerEvents, cust
         else:
             session.delete(customer)
             outcome = "deleted"
-    counts["tracker_events"] = tracker.delete(conversations)
-    with sessions.begin() as session:
         request = PrivacyRequest(kind="erase", customer_id=customer_id, requested_by=requested_by,
                                  counts={**counts, "customer": outcome, "kept": keeps}, at=now)
-        session.add(request)
-        session.flush()
-        return {"request_id": request.id, "customer_id": customer_id, "customer": outcome,
-                "removed": counts, "kept": keeps}
+        session.add(request)  # with the erasure, in one transaction
+    counts["tracker_events"] = tracker.delete(conversations)
+    with sessions.begin() as session:
+        session.get(PrivacyRequest, request.id).counts = {**counts, "customer": outcome, "kept": keeps}
+    return {"request_id": request.id, "customer_id": customer_id, "customer": outcome,
+            "removed": counts, "kept": keeps}

@@ -6,6 +6,7 @@ integration tests run the real one."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -23,7 +24,8 @@ from bot.kb.feedback import KbQuestion
 from bot.privacy.access import AccessLog
 from bot.privacy.models import PrivacyRequest
 from bot.privacy.redact import Redactor
-from bot.privacy.retention import erase_due, purge
+from bot.locks import LocalLocks
+from bot.privacy.retention import RetentionJob, erase_due, purge
 from bot.privacy.subject import UnknownCustomer, erase_customer, export_customer
 from bot.privacy.tracker import TrackerEvents
 from bot.profiles.models import (
@@ -359,3 +361,29 @@ def test_settings_refuse_keeping_invoices_without_their_orders() -> None:
 
     with pytest.raises(ValueError, match="keep orders too"):
         Settings(privacy_erasure_keeps=["invoices"])
+
+
+def test_the_desks_daily_job_purges_on_its_own(sessions: sessionmaker[Session], tracker: TrackerEvents) -> None:
+    with sessions.begin() as session:
+        long_ago = datetime.now(timezone.utc) - timedelta(days=400)
+        session.add(Conversation(id="ancient", token_hash="x", created_at=long_ago))
+        session.add(Message(conversation_id="ancient", sender=Sender.customer, text="old words", created_at=long_ago))
+
+    def purged() -> bool:
+        with sessions() as session:
+            counts = session.scalar(select(PrivacyRequest.counts))
+        return counts is not None and "tracker_events" in counts
+
+    async def run_once() -> None:
+        job = RetentionJob(sessions, tracker, 365, LocalLocks(), [], first_after_s=0, every_s=3600)
+        job.start()
+        for _ in range(100):
+            await asyncio.sleep(0.05)
+            if purged():
+                break
+        await job.stop()
+
+    asyncio.run(run_once())
+    with sessions() as session:
+        assert session.scalar(select(Message.text).where(Message.conversation_id == "ancient")) == ""
+        assert session.scalars(select(PrivacyRequest.requested_by)).all() == ["retention"]
