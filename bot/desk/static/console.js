@@ -82,6 +82,7 @@
     $("whoami").textContent = me.display_name + " (" + me.role + ")";
     $("studio-link").hidden = me.role !== "editor" && me.role !== "admin";
     $("analytics-link").hidden = me.role !== "admin";
+    $("privacy-link").hidden = me.role !== "admin";
     clearError();
     loadStaffPanel();
     if (me.role === "editor") {  // editors keep content; the queue is for agents and admins
