@@ -49,10 +49,11 @@ def add_privacy_routes(app: FastAPI, deps: PrivacyDeps, role_required: Callable,
     api = APIRouter(prefix="/api/admin/privacy")
 
     @api.get("/customers/{customer_id}")
-    async def look_up(customer_id: str, _: Admin) -> dict[str, Any]:
+    async def look_up(customer_id: str, account: Admin) -> dict[str, Any]:
         found = await run_in_threadpool(customer_summary, deps.sessions, customer_id)
         if found is None:
             raise HTTPException(404, f"no customer {customer_id}")
+        await run_in_threadpool(deps.access.record, account, "privacy", customer_id=customer_id)
         return found
 
     @api.get("/customers/{customer_id}/export")

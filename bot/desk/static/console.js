@@ -315,7 +315,8 @@
 
   function renderProfile(p, contactEmail, others) {
     if (!p) { $("profile").replaceChildren(muted("Guest, no customer profile" + (contactEmail ? " · " + contactEmail : "") + ".")); return; }
-    const facts = [["Name", p.name], ["Customer", p.id], ["Email", p.email], ["Tier", p.tier], ["Language", p.language]]
+    const facts = [["Name", p.name], ["Customer", p.id], ["Email", p.email], ["Tier", p.tier], ["Language", p.language],
+      ["Payment", (p.payment_methods || []).join("; ")]]  // masked, as the customer sees them
       .filter(([, v]) => v !== null && v !== undefined && v !== "");
     const dl = el("dl", {}, ...facts.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, String(v))]));
     const orders = p.orders || [];
