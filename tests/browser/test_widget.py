@@ -47,3 +47,20 @@ def test_the_widget_refuses_an_overlong_message_with_a_clear_error(page: Page):
     page.get_by_role("button", name="Send").click()
     expect(page.locator("#hp-chat .msg.error")).to_contain_text("at most 4000 characters")
     expect(page.locator("#hp-chat .msg.customer")).to_have_count(0)
+
+
+def test_a_card_number_typed_in_the_widget_is_masked_and_the_customer_told_once(page: Page):
+    page.get_by_role("button", name="Chat with us").click()
+    expect(page.locator("#hp-chat .status")).to_have_text("online", timeout=15_000)
+    send(page, "you charged my card 4242 4242 4242 4242 twice")
+    customer = page.locator("#hp-chat .msg.customer")
+    expect(customer.first).to_have_text("you charged my card [card number removed] twice", timeout=30_000)
+    expect(page.locator("#hp-chat .msg.bot").first).to_contain_text("never share card numbers", timeout=30_000)
+    send(page, "it was 4242-4242-4242-4242")
+    expect(customer.nth(1)).to_have_text("it was [card number removed]", timeout=30_000)
+    expect(page.locator("#hp-chat .msg.bot", has_text="never share card numbers")).to_have_count(1)
+    page.reload()
+    page.get_by_role("button", name="Chat with us").click()
+    expect(page.locator("#hp-chat .msg.customer").first).to_have_text(
+        "you charged my card [card number removed] twice", timeout=15_000)
+    expect(page.locator("#hp-chat")).not_to_contain_text("4242 4242")

@@ -134,12 +134,23 @@
     socket.addEventListener("message", (event) => {
       const frame = JSON.parse(event.data);
       if (frame.type === "message") show(frame.message);
+      else if (frame.type === "ack") showAsStored(frame.message);
       else if (frame.type === "queue") status.textContent = who = waiting(frame);
       else if (frame.type === "error" && frame.code === "rate_limited") slowDown(frame.retry_after_s);
       else if (frame.type === "error" && frame.code === "bot_unavailable") showNotice(
         "I can't answer right now, but your message is saved. I'll reply here as soon as I can.");
       else if (frame.type === "error") showError(frame.error);
     });
+  }
+
+  // The desk masks card numbers and passwords before storing a message: the bubble then
+  // shows what was kept, so the number does not stay on screen either.
+  function showAsStored(message) {
+    const bubbles = log.querySelectorAll(".msg.customer");
+    const last = bubbles[bubbles.length - 1];
+    if (last && lastSent && last.textContent === lastSent && message.text && message.text !== lastSent.trim()) {
+      last.textContent = message.text;
+    }
   }
 
   // A button shows its title in the transcript bubble while its payload goes to the bot.
