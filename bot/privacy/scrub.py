@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from bot.channels.models import ChannelContact, Delivery
 from bot.db import utcnow
-from bot.desk.models import Conversation, Handoff, Message, Note
+from bot.desk.handoffs import OPEN
+from bot.desk.models import Conversation, Handoff, HandoffStatus, Message, Mode, Note
 from bot.kb.feedback import KbQuestion
 from bot.studio.inbox import ReviewItem
 
@@ -58,6 +59,10 @@ def anonymise_conversations(session: Session, conversation_ids: Sequence[str],
         _count(counts, "handoff_summaries", session.execute(
             update(Handoff).where(Handoff.conversation_id.in_(chunk)).values(summary={})
             .execution_options(synchronize_session=False)).rowcount)
+        # Nobody is left to answer: an open handoff leaves the agents' queue.
+        session.execute(update(Handoff).where(Handoff.conversation_id.in_(chunk), Handoff.status.in_(OPEN))
+                        .values(status=HandoffStatus.returned, closed_at=now)
+                        .execution_options(synchronize_session=False))
         _count(counts, "notes", session.execute(
             delete(Note).where(Note.conversation_id.in_(chunk))).rowcount)
         _count(counts, "kb_questions", session.execute(
@@ -70,7 +75,8 @@ def anonymise_conversations(session: Session, conversation_ids: Sequence[str],
         _count(counts, "channel_contacts", session.execute(
             delete(ChannelContact).where(ChannelContact.conversation_id.in_(chunk))).rowcount)
         session.execute(update(Conversation).where(Conversation.id.in_(chunk))
-                        .values(customer_id=None, contact_email=None, token_hash="", anonymised_at=now)
+                        .values(customer_id=None, contact_email=None, token_hash="", anonymised_at=now,
+                                mode=Mode.bot)
                         .execution_options(synchronize_session=False))
     counts["conversations"] = len(ids)
     session.flush()

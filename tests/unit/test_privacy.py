@@ -19,7 +19,7 @@ from bot.analytics.facts import ConversationFacts, track
 from bot.channels.models import ChannelContact, Delivery
 from bot.console.accounts import Account
 from bot.desk.conversations import ConversationStore
-from bot.desk.models import Agent, Conversation, Handoff, Message, Note, Role, Sender
+from bot.desk.models import Agent, Conversation, Handoff, HandoffStatus, Message, Note, Role, Sender
 from bot.kb.feedback import KbQuestion
 from bot.privacy.access import AccessLog
 from bot.privacy.models import PrivacyRequest
@@ -242,6 +242,8 @@ def test_after_erasure_nothing_names_the_customer_outside_the_keep_list(
         assert session.scalar(select(Refund.id)) is None  # refunds are not on the keep-list
         assert session.scalar(select(Order.id).where(Order.id == ORDERS[0])) == ORDERS[0]
         assert session.get(Customer, CUSTOMER).erased_at is not None
+        handoff = session.scalars(select(Handoff).where(Handoff.conversation_id == ids["web"])).one()
+        assert handoff.status == HandoffStatus.returned and handoff.summary == {}  # out of the queue
         assert session.get(Customer, "C7002").first_name == "Bystander"
         bystander = session.scalars(select(Message.text).where(Message.conversation_id == ids["bystander"])).all()
         assert bystander[0] == "where is my parcel"
