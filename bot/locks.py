@@ -18,15 +18,21 @@ from weakref import WeakValueDictionary
 log = logging.getLogger(__name__)
 
 
+class LockUnavailable(RuntimeError):
+    """The lock store (Redis) cannot be reached: the caller keeps what it must and retries later."""
+
+
 class Locks(Protocol):
     # True when other processes hold the same locks (work seen by one may be done by another).
     shared: bool
 
     def hold(self, name: str) -> asyncio.AbstractAsyncContextManager[None]:
-        """Wait for the lock, hold it for the block."""
+        """Wait for the lock, hold it for the block; LockUnavailable before the block runs
+        when the lock store is unreachable."""
 
     def try_hold(self, name: str) -> asyncio.AbstractAsyncContextManager[bool]:
-        """Hold the lock for the block if it is free now; yields whether it was."""
+        """Hold the lock for the block if it is free now; yields whether it was (or raises
+        LockUnavailable, as `hold`)."""
 
     async def aclose(self) -> None: ...
 
@@ -70,7 +76,7 @@ class RedisLocks:
     @asynccontextmanager
     async def hold(self, name: str) -> AsyncIterator[None]:
         lock = self._redis.lock(self._prefix + name, timeout=self._lease_s, sleep=0.02)
-        await lock.acquire()
+        await self._acquire(lock)
         try:
             yield
         finally:
@@ -79,7 +85,7 @@ class RedisLocks:
     @asynccontextmanager
     async def try_hold(self, name: str) -> AsyncIterator[bool]:
         lock = self._redis.lock(self._prefix + name, timeout=self._lease_s)
-        if not await lock.acquire(blocking=False):
+        if not await self._acquire(lock, blocking=False):
             yield False
             return
         try:
@@ -88,13 +94,24 @@ class RedisLocks:
             await self._release(lock, name)
 
     @staticmethod
+    async def _acquire(lock: object, blocking: bool = True) -> bool:
+        from redis.exceptions import ConnectionError, TimeoutError
+
+        try:
+            return await lock.acquire(blocking=blocking)  # type: ignore[attr-defined]
+        except (ConnectionError, TimeoutError) as error:
+            raise LockUnavailable(f"the lock store (Redis) is unreachable: {error}") from error
+
+    @staticmethod
     async def _release(lock: object, name: str) -> None:
-        from redis.exceptions import LockError
+        from redis.exceptions import ConnectionError, LockError, TimeoutError
 
         try:
             await lock.release()  # type: ignore[attr-defined]
         except LockError:  # the lease ran out first; another worker may hold it now
             log.warning("lock %s was held past its lease", name)
+        except (ConnectionError, TimeoutError):  # the work is done; the lease frees the lock
+            log.warning("lock %s could not be released: Redis is unreachable", name)
 
     async def aclose(self) -> None:
         await self._redis.aclose()

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from bot.channels.models import Delivery, DeliveryStatus
 from bot.db import aware, utcnow
 from bot.desk.metrics import DeskMetrics
-from bot.locks import LocalLocks, Locks
+from bot.locks import LocalLocks, LockUnavailable, Locks
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +149,9 @@ class OutboxWorker:
             try:
                 due = await run_in_threadpool(self._outbox.due)
                 await asyncio.gather(*(self._send_queue(queue) for queue in due))
+            except LockUnavailable:  # Redis is down: the rows wait, unsent, for a later round
+                log.warning("outbox worker: the lock store (Redis) is unreachable; deliveries wait")
+                due = []
             except Exception:  # a broken row or database hiccup must not stop deliveries
                 log.exception("outbox worker: delivery round failed")
                 due = []

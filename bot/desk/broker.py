@@ -67,7 +67,10 @@ class RedisBroker:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self._redis.delete(self._agents_prefix + self._worker)
+        try:
+            await self._redis.delete(self._agents_prefix + self._worker)
+        except Exception:  # Redis away: the presence lease ends it anyway
+            log.warning("could not remove this worker's agents online", exc_info=True)
         await self._redis.aclose()
 
     async def publish(self, event: dict[str, Any]) -> None:

@@ -16,7 +16,7 @@ from bot.desk.models import Conversation, DeliveryStatus, Message, Mode
 from bot.desk.rasa_client import RasaClient, RasaUnavailable
 from bot.desk.review import ReviewRecorder
 from bot.desk.survey import SolvedSurvey
-from bot.locks import Locks
+from bot.locks import LockUnavailable, Locks
 from bot.privacy.redact import Redactor
 from bot.text import clean
 
@@ -79,9 +79,15 @@ class MessageRouter:
         mode) nobody but the agent, later; after a resolution, the rating question first, and
         after a farewell, "did I solve your problem?"."""
         text = check_text(text, self._max_chars)
-        async with self._locks.hold(f"conversation:{conversation.id}"):
+        try:
+            async with self._locks.hold(f"conversation:{conversation.id}"):
+                message = await self._store_message(conversation, text)
+                return await self._answer(conversation, message)
+        except LockUnavailable as error:  # raised before the block ran: nothing is stored yet
             message = await self._store_message(conversation, text)
-            return await self._answer(conversation, message)
+            await run_in_threadpool(self._store.mark_failed, message)  # recovery answers it, in order
+            self._metrics.bot_unavailable.labels("locks").inc()
+            raise BotUnavailable(message, str(error)) from error
 
     async def accept(self, conversation: Conversation, text: str) -> Message:
         """Validate and store only: a channel that must acknowledge at once (Slack) stores the
@@ -98,8 +104,13 @@ class MessageRouter:
         return message
 
     async def answer(self, conversation: Conversation, message: Message) -> Exchange:
-        async with self._locks.hold(f"conversation:{conversation.id}"):
-            return await self._answer(conversation, message)
+        try:
+            async with self._locks.hold(f"conversation:{conversation.id}"):
+                return await self._answer(conversation, message)
+        except LockUnavailable as error:
+            await run_in_threadpool(self._store.mark_failed, message)
+            self._metrics.bot_unavailable.labels("locks").inc()
+            raise BotUnavailable(message, str(error)) from error
 
     async def answer_owed(self, message: Message) -> Exchange | None:
         """Answer a message the bot could not answer when it came (recovery); None when it

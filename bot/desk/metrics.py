@@ -100,7 +100,7 @@ class DeskMetrics:
             "or out of attempts), per channel", ["channel"], registry=self.registry)
         self.bot_unavailable = Counter(
             "harbor_bot_unavailable", "Turns the bot could not answer (the message waits for "
-            "recovery), by cause: rasa or action_server", ["cause"], registry=self.registry)
+            "recovery), by cause: rasa, action_server or locks (Redis unreachable)", ["cause"], registry=self.registry)
         for stage in STAGES:  # every stage shows from the first scrape, at zero
             self.stage_seconds.labels(stage)
         self._live = _LiveCollector()

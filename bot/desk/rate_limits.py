@@ -1,20 +1,27 @@
 """How often one client may open conversations and send messages, and a provider call a
 channel's webhook (the `limits` library: moving windows, in memory or in Redis).
 
-A refused request is answered 429 with `Retry-After`, and nothing of it is stored."""
+A refused request is answered 429 with `Retry-After`, and nothing of it is stored. When
+Redis cannot be reached the limits let requests through (logged): a customer's message
+must not be lost because the counters are."""
 
 from __future__ import annotations
 
 import json
+import logging
 import math
 import time
 from dataclasses import dataclass
 
 from limits import RateLimitItem, parse
+from limits.errors import StorageError
 from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+WARN_EVERY_S = 60.0
 
 
 class RateLimited(Exception):
@@ -32,8 +39,9 @@ class Limit:
 
 class RateLimits:
     def __init__(self, settings: Settings, storage: Storage | None = None) -> None:
-        self.storage = storage or (storage_from_string(settings.redis_url) if settings.redis_url
-                                   else MemoryStorage())
+        self.storage = storage or (storage_from_string(settings.redis_url, wrap_exceptions=True)
+                                   if settings.redis_url else MemoryStorage())
+        self._warned_at = 0.0
         self._limiter = MovingWindowRateLimiter(self.storage)
         self.conversations = Limit("new conversations", parse(settings.rate_conversations_per_address))
         self.per_conversation = Limit("messages", parse(settings.rate_messages_per_conversation))
@@ -42,9 +50,16 @@ class RateLimits:
 
     def hit(self, limit: Limit, *keys: str) -> None:
         """Count one request against the limit, or raise RateLimited (not counted)."""
-        if not self._limiter.hit(limit.item, limit.what, *keys):
+        try:
+            if self._limiter.hit(limit.item, limit.what, *keys):
+                return
             reset_at, _ = self._limiter.get_window_stats(limit.item, limit.what, *keys)
-            raise RateLimited(limit.what, max(1, math.ceil(reset_at - time.time())))
+        except StorageError as error:
+            if time.monotonic() - self._warned_at > WARN_EVERY_S:
+                log.warning("rate limits are off: their storage is unreachable (%s)", error)
+                self._warned_at = time.monotonic()
+            return
+        raise RateLimited(limit.what, max(1, math.ceil(reset_at - time.time())))
 
     def message(self, conversation_id: str, address: str) -> None:
         self.hit(self.per_conversation, "conversation", conversation_id)

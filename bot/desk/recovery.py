@@ -19,7 +19,7 @@ from bot.desk.escalation import Escalator
 from bot.desk.messaging import BotUnavailable, MessageRouter
 from bot.desk.models import Message
 from bot.desk.rasa_client import RasaClient
-from bot.locks import Locks
+from bot.locks import LockUnavailable, Locks
 
 log = logging.getLogger(__name__)
 # Pushes stored replies to the customer: the widget's socket and the messaging channels.
@@ -42,6 +42,7 @@ class Recovery:
         self._poll_s = poll_s
         self._task: asyncio.Task | None = None
         self._rasa_was_down = False
+        self._locks_were_down = False
 
     def start(self) -> None:
         self._task = asyncio.ensure_future(self._run())
@@ -55,6 +56,11 @@ class Recovery:
         while True:
             try:
                 await self.sweep()
+                self._locks_were_down = False
+            except LockUnavailable:  # Redis is down: the owed messages wait, stored
+                if not self._locks_were_down:
+                    log.warning("recovery: the lock store (Redis) is unreachable; owed answers wait for it")
+                self._locks_were_down = True
             except Exception:  # a database hiccup must not end recovery
                 log.exception("recovery: sweep failed")
             await asyncio.sleep(self._poll_s)

@@ -6,6 +6,7 @@ runs with one worker on both ends."""
 
 from __future__ import annotations
 
+import time
 import uuid
 import zlib
 
@@ -114,3 +115,29 @@ def test_the_studio_says_why_it_does_not_publish_to_several_rasa_servers(stack):
     response = editor.post("/api/studio/train")
     assert response.status_code == 409
     assert "answers from 2" in response.json()["error"] and "docs/deployment.md" in response.json()["error"]
+
+
+@production_only
+def test_with_redis_down_a_message_is_kept_and_answered_once_it_is_back(stack):
+    """Redis holds the conversation locks, the live hub and the rate limits: while it is away a
+    customer's message is still stored and the customer told; recovery answers it, once."""
+    customer = Customer(stack.desk_urls[0])
+    assert customer.says("hi")
+    stack.datastores.redis.stop()
+    try:
+        waiting = customer.http.post(f"/api/conversations/{customer.id}/messages",
+                                     json={"text": "how do I return an item?"}, headers=customer.headers)
+        assert waiting.status_code == 503 and waiting.json()["code"] == "bot_unavailable"
+        assert customer.transcript()[-1]["text"] == "how do I return an item?"
+    finally:
+        stack.datastores.redis.start(durable=False)
+    deadline = time.monotonic() + 90
+    while customer.transcript()[-1]["sender"] != "bot":
+        assert time.monotonic() < deadline, customer.transcript()
+        time.sleep(0.5)
+    transcript = customer.transcript()
+    asked = [m for m in transcript if m["sender"] == "customer"]
+    assert [m["text"] for m in asked] == ["hi", "how do I return an item?"]
+    answer = " ".join(m["text"] for m in transcript[transcript.index(asked[-1]) + 1:])
+    assert asked[-1]["status"] == "answered" and "return" in answer.lower()
+    assert Customer(stack.desk_urls[1]).says("hi")  # and the desk works as before

@@ -5,6 +5,7 @@ shared by every desk process."""
 import pytest
 from fastapi.testclient import TestClient
 
+from bot.datastores import RedisServer
 from bot.desk.app import create_app
 from bot.serving import free_port
 from bot.settings import Settings
@@ -83,3 +84,25 @@ def test_in_redis_the_count_is_shared_by_every_desk_process(tmp_path, redis_url)
         assert other.post("/api/conversations").status_code == 201
         assert one.post("/api/conversations").status_code == 429
         assert other.post("/api/conversations").status_code == 429
+
+
+def test_with_redis_gone_a_message_is_still_stored_and_waits_for_recovery(tmp_path, caplog):
+    """Redis stops under a running desk. Rate limits let the message through and the
+    conversation lock cannot be taken, so the message is kept (failed, so recovery answers it
+    once Redis is back) and the customer is told."""
+    redis = RedisServer(tmp_path / "redis")
+    redis.start(durable=False)
+    try:
+        with make_client(tmp_path, redis_url=redis.url, metrics_token="scrape") as client:
+            conversation, headers = start(client)
+            redis.stop()
+            response = client.post(f"/api/conversations/{conversation}/messages", json={"text": "hello?"},
+                                   headers=headers)
+            assert response.status_code == 503 and response.json()["code"] == "bot_unavailable"
+            stored = client.get(f"/api/conversations/{conversation}/messages", headers=headers).json()["messages"]
+            assert [(m["text"], m["status"]) for m in stored] == [("hello?", "failed")]
+            metrics = client.get("/metrics", headers={"Authorization": "Bearer scrape"}).text
+    finally:
+        redis.stop()
+    assert 'harbor_bot_unavailable_total{cause="locks"} 1.0' in metrics
+    assert "rate limits are off: their storage is unreachable" in caplog.text
