@@ -25,15 +25,11 @@
   // Lower is better for these: the delta's colour flips.
   const LOWER_BETTER = new Set(["escalation_rate", "fallback_rate", "median_first_response_s", "abandonment_rate"]);
   const charts = {};
-  let me = null;
   let report = null;
 
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    Object.assign(node, attrs || {});
-    node.append(...children.filter((c) => c !== null && c !== undefined && c !== false));
-    return node;
-  }
+  const { el } = window.HarborSession;
+  const session = window.HarborSession.create({ onEnded: showLogin });  // session.user: who is signed in
+  const api = session.api;
   function shown(value, unit) {
     if (value === null || value === undefined) return "n/a";
     if (unit === "share") return (value * 100).toFixed(1) + "%";
@@ -41,25 +37,11 @@
     if (unit === "rating") return value.toFixed(2) + " / 5";
     return value.toLocaleString("en");
   }
-
-  async function api(method, path, body) {
-    const headers = {};
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    if (method !== "GET" && me) headers["X-CSRF-Token"] = me.csrf_token;
-    const res = await fetch(path, { method, headers, credentials: "same-origin",
-      body: body === undefined ? undefined : JSON.stringify(body) });
-    const data = await res.json().catch(() => null);
-    if (!res.ok) {
-      if (res.status === 401 && me) showLogin("Your session has ended. Please sign in again.");
-      throw new Error((data && data.error) || "Request failed (" + res.status + ")");
-    }
-    return data;
-  }
   function problem(text) { $("analytics-error").textContent = text || ""; }
 
   // ---- Session -------------------------------------------------------------------------
   function showLogin(message) {
-    me = null;
+    session.user = null;
     $("analytics-main").hidden = true;
     $("login-view").hidden = false;
     $("login-error").textContent = message || "";
@@ -69,25 +51,15 @@
       showLogin("The dashboard is for admins and team leads; " + user.display_name + " is an " + user.role + ".");
       return;
     }
-    me = user;
     $("login-view").hidden = true;
     $("analytics-main").hidden = false;
-    $("whoami").textContent = me.display_name + " (" + me.role + ")";
-    $("console-link").hidden = me.role !== "admin";
+    $("whoami").textContent = user.display_name + " (" + user.role + ")";
+    $("console-link").hidden = user.role !== "admin";
     load();
   }
-  $("login-form").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    $("login-error").textContent = "";
-    try {
-      const user = await api("POST", "/api/console/login",
-        { username: $("username").value.trim(), password: $("password").value });
-      $("password").value = "";
-      enter(user);
-    } catch (error) { $("login-error").textContent = error.message; }
-  });
+  session.bindSignInForm(enter);
   $("logout").addEventListener("click", async () => {
-    try { await api("POST", "/api/console/logout"); } catch (error) { /* signed out either way */ }
+    try { await session.logout(); } catch (error) { /* signed out either way */ }
     showLogin("");
   });
 
@@ -268,6 +240,9 @@
   $("drill-close").addEventListener("click", () => { $("drill").hidden = true; });
 
   (async function start() {
-    try { enter(await api("GET", "/api/console/me")); } catch (error) { showLogin(""); }
+    try {
+      const user = await session.restore();
+      if (user) enter(user); else showLogin("");
+    } catch (error) { showLogin(""); }
   })();
 })();

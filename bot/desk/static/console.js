@@ -6,7 +6,6 @@
   "use strict";
   const $ = (id) => document.getElementById(id);
   const STATUS = { queued: "Queued", resolved: "Resolved", returned: "Returned to the bot" };
-  let me = null;            // {username, display_name, role, csrf_token} while signed in
   let socket = null;
   let retry = null;
   let queue = null;         // last queue object and when it arrived (waiting times tick locally)
@@ -15,12 +14,9 @@
   let conv = null;          // its last rendered state
   let loadSeq = 0;
 
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    Object.assign(node, attrs || {});
-    node.append(...children.filter((c) => c !== null && c !== undefined && c !== false));
-    return node;
-  }
+  const { el } = window.HarborSession;
+  const session = window.HarborSession.create({ onEnded: showLogin });  // session.user: who is signed in
+  const api = session.api;
 
   // Timestamps without a zone are taken as UTC; shown as local HH:MM.
   function hhmm(iso) {
@@ -35,28 +31,12 @@
   const orderId = (id) => String(id).replace(/^#?/, "#");
   const muted = (text) => el("p", { className: "muted" }, text);
 
-  async function api(method, path, body) {
-    const headers = {};
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    if (method !== "GET" && me) headers["X-CSRF-Token"] = me.csrf_token;
-    const res = await fetch(path, { method, headers, credentials: "same-origin",
-      body: body === undefined ? undefined : JSON.stringify(body) });
-    const data = res.status === 204 ? null : await res.json().catch(() => null);
-    if (!res.ok) {
-      const error = new Error((data && data.error) || "Request failed (" + res.status + ")");
-      error.status = res.status;
-      if (res.status === 401 && me) showLogin("Your session has ended. Please sign in again.");
-      throw error;
-    }
-    return data;
-  }
-
   function showError(text) { $("conversation-error").textContent = text; }
   function clearError() { $("conversation-error").textContent = ""; }
 
   // ---- Session -------------------------------------------------------------------------
   function showLogin(message) {
-    me = null;
+    session.user = null;
     clearTimeout(retry);
     const old = socket;
     socket = null;
@@ -73,47 +53,32 @@
 
   function enter(user) {
     if (user.role === "lead") {  // leads read the analytics; the queue and accounts are not theirs
+      session.user = null;
       window.location.assign("/console/analytics");
       return;
     }
-    me = user;
     $("login-view").hidden = true;
     $("console-main").hidden = false;
-    $("whoami").textContent = me.display_name + " (" + me.role + ")";
-    $("studio-link").hidden = me.role !== "editor" && me.role !== "admin";
-    $("analytics-link").hidden = me.role !== "admin";
-    $("privacy-link").hidden = me.role !== "admin";
+    $("whoami").textContent = user.display_name + " (" + user.role + ")";
+    $("studio-link").hidden = user.role !== "editor" && user.role !== "admin";
+    $("analytics-link").hidden = user.role !== "admin";
+    $("privacy-link").hidden = user.role !== "admin";
     clearError();
     loadStaffPanel();
-    if (me.role === "editor") {  // editors keep content; the queue is for agents and admins
+    if (user.role === "editor") {  // editors keep content; the queue is for agents and admins
       $("queue").replaceChildren(el("li", { className: "muted" }, "The queue is for agents."));
       return;
     }
     connect();
     // The socket sends the queue on connect; this is only a fallback and must not overwrite a newer push.
-    api("GET", "/api/console/queue").then((data) => { if (me && !queue) renderQueue(data); }, (e) => showError(e.message));
+    api("GET", "/api/console/queue").then((data) => { if (session.user && !queue) renderQueue(data); }, (e) => showError(e.message));
   }
 
-  $("login-form").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const button = event.target.querySelector("button");
-    $("login-error").textContent = "";
-    button.disabled = true;
-    try {
-      const user = await api("POST", "/api/console/login",
-        { username: $("username").value.trim(), password: $("password").value });
-      $("password").value = "";
-      enter(user);
-    } catch (error) {
-      $("login-error").textContent = error.message;
-    } finally {
-      button.disabled = false;
-    }
-  });
+  session.bindSignInForm(enter, { disableButton: true });
 
   $("logout").addEventListener("click", async () => {
     let problem = "";
-    try { await api("POST", "/api/console/logout"); } catch (error) { problem = "Sign-out failed on the server: " + error.message; }
+    try { await session.logout(); } catch (error) { problem = "Sign-out failed on the server: " + error.message; }
     showLogin(problem);
   });
 
@@ -136,10 +101,10 @@
     ws.addEventListener("close", (event) => {
       if (socket !== ws) return;  // replaced, or signed out
       socket = null;
-      if (event.code === 4401) { showLogin("Your session has ended. Please sign in again."); return; }
+      if (event.code === 4401) { showLogin(window.HarborSession.ENDED); return; }
       if (event.code === 4403) { $("connection").textContent = "no queue access"; return; }
       $("connection").textContent = "reconnecting…";
-      retry = setTimeout(() => { if (me && !socket) connect(); }, 2000);
+      retry = setTimeout(() => { if (session.user && !socket) connect(); }, 2000);
     });
   }
 
@@ -175,7 +140,7 @@
     const item = event.target.closest(".queue-item");
     if (item) openConversation(item.dataset.conversationId);
   });
-  setInterval(() => { if (me) renderQueue(); }, 30000);
+  setInterval(() => { if (session.user) renderQueue(); }, 30000);
 
   // ---- Conversation --------------------------------------------------------------------
   async function openConversation(cid) {
@@ -405,7 +370,8 @@
   async function loadStaffPanel() {
     const panel = $("staff-panel");
     panel.hidden = true;
-    if (!me || (me.role !== "editor" && me.role !== "admin")) return;
+    const role = session.user && session.user.role;
+    if (role !== "editor" && role !== "admin") return;
     const parts = [];
     try {
       const kb = (await api("GET", "/api/editor/kb/questions")).items || [];
@@ -413,7 +379,7 @@
       parts.push(el("details", { open: true }, el("summary", {}, "Customer questions (" + open + " unanswered)"),
         el("ul", {}, ...kb.map((q) => el("li", {}, q.question, " ",
           el("span", { className: "muted" }, (q.answered ? "answered" : "unanswered") + " · " + hhmm(q.asked_at)))))));
-      if (me.role === "admin") {
+      if (session.user.role === "admin") {
         const accounts = (await api("GET", "/api/admin/accounts")).items || [];
         parts.push(el("details", {}, el("summary", {}, "Accounts (" + accounts.length + ")"),
           el("ul", {}, ...accounts.map((a) => el("li", {}, a.display_name + " ",
@@ -422,11 +388,11 @@
     } catch (error) {
       showError(error.message);
     }
-    if (!me) return;
-    panel.replaceChildren(el("h2", {}, me.role === "admin" ? "Admin" : "Editor"), ...parts);
+    if (!session.user) return;
+    panel.replaceChildren(el("h2", {}, session.user.role === "admin" ? "Admin" : "Editor"), ...parts);
     panel.hidden = false;
   }
 
-  api("GET", "/api/console/me").then(enter,
-    (error) => showLogin(error.status === 401 ? "" : "Could not reach the desk: " + error.message));
+  session.restore().then((user) => (user ? enter(user) : showLogin("")),
+    (error) => showLogin("Could not reach the desk: " + error.message));
 })();

@@ -6,17 +6,13 @@
   "use strict";
   const $ = (id) => document.getElementById(id);
   const BASE = "/api/admin/privacy";
-  let me = null;        // {username, display_name, role, csrf_token} while signed in
   let customer = null;  // the customer looked up last: {id, name, email, conversations, orders, erased}
   let requestsSeq = 0;
   let accessSeq = 0;
 
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    Object.assign(node, attrs || {});
-    node.append(...children.filter((c) => c !== null && c !== undefined && c !== false));
-    return node;
-  }
+  const { el } = window.HarborSession;
+  const session = window.HarborSession.create({ onEnded: showLogin });  // session.user: who is signed in
+  const api = session.api;
   const an = (word) => (/^[aeiou]/i.test(word) ? "an " : "a ") + word;
   const human = (key) => String(key).replace(/_/g, " ");
   // Timestamps without a zone are taken as UTC; shown in UTC to the second.
@@ -31,25 +27,9 @@
       human(key) + ": " + (Array.isArray(value) ? (value.length ? value.join(", ") : "none") : String(value))).join(" · ");
   }
 
-  async function api(method, path, body) {
-    const headers = {};
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    if (method !== "GET" && me) headers["X-CSRF-Token"] = me.csrf_token;
-    const res = await fetch(path, { method, headers, credentials: "same-origin",
-      body: body === undefined ? undefined : JSON.stringify(body) });
-    const data = res.status === 204 ? null : await res.json().catch(() => null);
-    if (!res.ok) {
-      const error = new Error((data && data.error) || "Request failed (" + res.status + ")");
-      error.status = res.status;
-      if (res.status === 401 && me) showLogin("Your session has ended. Please sign in again.");
-      throw error;
-    }
-    return data;
-  }
-
   // ---- Session -------------------------------------------------------------------------
   function showLogin(message) {
-    me = null;
+    session.user = null;
     customer = null;
     $("privacy-main").hidden = true;
     $("customer-card").hidden = true;
@@ -63,31 +43,15 @@
       showLogin("The privacy page is for admins only; " + user.display_name + " is " + an(user.role) + ".");
       return;
     }
-    me = user;
     $("login-view").hidden = true;
     $("privacy-main").hidden = false;
-    $("whoami").textContent = me.display_name + " (" + me.role + ")";
+    $("whoami").textContent = user.display_name + " (" + user.role + ")";
     loadRequests();
     loadAccess();
   }
-  $("login-form").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const button = event.target.querySelector("button");
-    $("login-error").textContent = "";
-    button.disabled = true;
-    try {
-      const user = await api("POST", "/api/console/login",
-        { username: $("username").value.trim(), password: $("password").value });
-      $("password").value = "";
-      enter(user);
-    } catch (error) {
-      $("login-error").textContent = error.message;
-    } finally {
-      button.disabled = false;
-    }
-  });
+  session.bindSignInForm(enter, { disableButton: true });
   $("logout").addEventListener("click", async () => {
-    try { await api("POST", "/api/console/logout"); } catch (error) { /* signed out either way */ }
+    try { await session.logout(); } catch (error) { /* signed out either way */ }
     showLogin("");
   });
 
@@ -228,16 +192,16 @@
   }
 
   async function loadRequests() {
-    if (!me) return;
+    if (!session.user) return;
     const seq = ++requestsSeq;
     let found;
     try {
       found = await api("GET", BASE + "/requests?limit=50");
     } catch (error) {
-      if (seq === requestsSeq && me) $("requests-error").textContent = error.message;
+      if (seq === requestsSeq && session.user) $("requests-error").textContent = error.message;
       return;
     }
-    if (seq !== requestsSeq || !me) return;
+    if (seq !== requestsSeq || !session.user) return;
     $("requests-error").textContent = "";
     table("requests-table", [["when"], ["kind"], ["customer"], ["by"], ["counts"]],
       found.items.map((r) => ({
@@ -249,7 +213,7 @@
   $("requests-refresh").addEventListener("click", loadRequests);
 
   async function loadAccess() {
-    if (!me) return;
+    if (!session.user) return;
     const seq = ++accessSeq;
     const params = new URLSearchParams({ limit: "100" });
     const username = $("access-username").value.trim();
@@ -260,10 +224,10 @@
     try {
       found = await api("GET", BASE + "/access-log?" + params);
     } catch (error) {
-      if (seq === accessSeq && me) $("access-error").textContent = error.message;
+      if (seq === accessSeq && session.user) $("access-error").textContent = error.message;
       return;
     }
-    if (seq !== accessSeq || !me) return;
+    if (seq !== accessSeq || !session.user) return;
     $("access-error").textContent = "";
     table("access-table", [["when"], ["user"], ["role"], ["opened"], ["subject"], ["via"]],
       found.items.map((e) => ({
@@ -275,6 +239,9 @@
   $("access-filters").addEventListener("submit", (event) => { event.preventDefault(); loadAccess(); });
 
   (async function start() {
-    try { enter(await api("GET", "/api/console/me")); } catch (error) { showLogin(""); }
+    try {
+      const user = await session.restore();
+      if (user) enter(user); else showLogin("");
+    } catch (error) { showLogin(""); }
   })();
 })();

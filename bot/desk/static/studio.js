@@ -5,36 +5,18 @@
 (function () {
   "use strict";
   const $ = (id) => document.getElementById(id);
-  let me = null;
   let intents = [];
   let currentIntent = null;
   let events = null;
   let intentsReady = Promise.resolve();
   const chatSession = Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, "0")).join("");
 
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    Object.assign(node, attrs || {});
-    node.append(...children.filter((c) => c !== null && c !== undefined && c !== false));
-    return node;
-  }
+  const { el } = window.HarborSession;
+  const session = window.HarborSession.create({ onEnded: showLogin });  // session.user: who is signed in
+  const api = session.api;
   const pct = (x) => (typeof x === "number" ? (x * 100).toFixed(1) + "%" : "-");
   const when = (iso) => (iso ? new Date(/(Z|[+-]\d\d:?\d\d)$/i.test(iso) ? iso : iso + "Z").toLocaleString() : "");
 
-  async function api(method, path, body) {
-    const headers = {};
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    if (method !== "GET" && me) headers["X-CSRF-Token"] = me.csrf_token;
-    const res = await fetch(path, { method, headers, credentials: "same-origin",
-      body: body === undefined ? undefined : JSON.stringify(body) });
-    const data = res.status === 204 ? null : await res.json().catch(() => null);
-    if (!res.ok) {
-      const error = new Error((data && data.error) || "Request failed (" + res.status + ")");
-      if (res.status === 401 && me) showLogin("Your session has ended. Please sign in again.");
-      throw error;
-    }
-    return data;
-  }
   function problem(text) { $("studio-error").textContent = text || ""; }
   function notice(text) { $("studio-notice").textContent = text || ""; }
   async function run(work) {
@@ -44,7 +26,7 @@
 
   // ---- Session -------------------------------------------------------------------------
   function showLogin(message) {
-    me = null;
+    session.user = null;
     $("studio-main").hidden = true;
     $("login-view").hidden = false;
     $("login-error").textContent = message || "";
@@ -54,27 +36,17 @@
       showLogin("The studio is for editors and admins; " + user.display_name + " is an " + user.role + ".");
       return;
     }
-    me = user;
     $("login-view").hidden = true;
     $("studio-main").hidden = false;
-    $("whoami").textContent = me.display_name + " (" + me.role + ")";
-    $("git-box").hidden = me.role !== "admin";
+    $("whoami").textContent = user.display_name + " (" + user.role + ")";
+    $("git-box").hidden = user.role !== "admin";
     intentsReady = loadIntents();  // the inbox offers these intents
     show("inbox");
     followTraining();
   }
-  $("login-form").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    $("login-error").textContent = "";
-    try {
-      const user = await api("POST", "/api/console/login",
-        { username: $("username").value.trim(), password: $("password").value });
-      $("password").value = "";
-      enter(user);
-    } catch (error) { $("login-error").textContent = error.message; }
-  });
+  session.bindSignInForm(enter);
   $("logout").addEventListener("click", async () => {
-    await run(() => api("POST", "/api/console/logout"));
+    await run(() => session.logout());
     showLogin("");
   });
 
@@ -303,7 +275,7 @@
     $("verdict").textContent = job.state === "failed" ? "Training failed: " + job.error
       : job.state === "published" ? "Published." : ready ? (job.verdict.publishable ? "Ready to publish: " : "Not publishable as is: ") + job.verdict.why : "";
     $("publish-box").hidden = !ready;
-    const override = ready && !job.verdict.publishable && me && me.role === "admin";
+    const override = ready && !job.verdict.publishable && session.user && session.user.role === "admin";
     $("override-label").hidden = !override;
     $("override-reason").hidden = !override;
     $("publish").disabled = ready && !job.verdict.publishable && !override;
@@ -369,7 +341,7 @@
     if (data) $("audit-rows").replaceChildren(...data.items.map((c) => el("tr", {},
       el("td", {}, when(c.at)), el("td", {}, c.who), el("td", {}, c.kind.replace(/_/g, " ")), el("td", {}, c.target),
       el("td", { className: "clip" }, (c.before || "").slice(0, 400)), el("td", { className: "clip" }, (c.after || "").slice(0, 400)))));
-    if (me && me.role === "admin") {
+    if (session.user && session.user.role === "admin") {
       const git = await run(() => api("GET", "/api/studio/git"));
       if (git) $("git-status").textContent = git.available ? (git.changed.length ? "Changed: " + git.changed.join(", ") : "Nothing to commit.") : git.reason;
     }
@@ -380,5 +352,5 @@
     if (done) { notice("Committed " + done.commit + "."); $("git-message").value = ""; loadAudit(); }
   });
 
-  api("GET", "/api/console/me").then(enter, () => showLogin(""));
+  session.restore().then((user) => (user ? enter(user) : showLogin("")), () => showLogin(""));
 })();
