@@ -74,7 +74,7 @@
     api("GET", "/api/console/queue").then((data) => { if (session.user && !queue) renderQueue(data); }, (e) => showError(e.message));
   }
 
-  session.bindSignInForm(enter, { disableButton: true });
+  session.bindSignInForm(enter);
 
   $("logout").addEventListener("click", async () => {
     let problem = "";

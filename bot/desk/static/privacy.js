@@ -49,7 +49,7 @@
     loadRequests();
     loadAccess();
   }
-  session.bindSignInForm(enter, { disableButton: true });
+  session.bindSignInForm(enter);
   $("logout").addEventListener("click", async () => {
     try { await session.logout(); } catch (error) { /* signed out either way */ }
     showLogin("");

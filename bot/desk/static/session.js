@@ -70,14 +70,14 @@
       },
 
       // The sign-in form every staff page has (#login-form: #username, #password, #login-error):
-      // signs in and hands the user to onUser, or shows the server's error under the form.
-      // disableButton: the submit button is disabled while the request is out.
-      bindSignInForm(onUser, { disableButton = false } = {}) {
+      // signs in and hands the user to onUser, or shows the server's error under the form; the
+      // button is disabled while the request is out, so a double click signs in once.
+      bindSignInForm(onUser) {
         byId("login-form").addEventListener("submit", async (event) => {
           event.preventDefault();
-          const button = disableButton ? event.target.querySelector("button") : null;
+          const button = event.target.querySelector("button");
           byId("login-error").textContent = "";
-          if (button) button.disabled = true;
+          button.disabled = true;
           try {
             const user = await session.login(byId("username").value.trim(), byId("password").value);
             byId("password").value = "";
@@ -85,7 +85,7 @@
           } catch (error) {
             byId("login-error").textContent = error.message;
           } finally {
-            if (button) button.disabled = false;
+            button.disabled = false;
           }
         });
       },
