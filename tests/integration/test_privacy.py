@@ -10,12 +10,12 @@ import re
 
 import httpx
 import pytest
-from sqlalchemy import JSON, MetaData, String, Text, create_engine, select
 
 from bot.privacy.tracker import tracker_url
 from bot.settings import Settings
 from tests.integration.test_analytics import logged_in
 from tests.integration.test_conversations import Customer
+from tests.stored_text import tables_holding
 
 pytestmark = pytest.mark.integration
 CARD = "4242 4242 4242 4242"
@@ -29,24 +29,6 @@ def urls(stack) -> tuple[str, str]:
     """The desk's database and Rasa's tracker store, as the desk finds them."""
     return stack.database_url, tracker_url(Settings(database_url=stack.database_url,
                                                     rasa_endpoints=stack.endpoints))
-
-
-def holding(url: str, *needles: str) -> set[str]:
-    """Tables (every one in the database) with a text or JSON value containing a needle."""
-    engine = create_engine(url)
-    metadata = MetaData()
-    metadata.reflect(engine)
-    found = set()
-    try:
-        with engine.connect() as connection:
-            for table in metadata.sorted_tables:
-                columns = [c for c in table.columns if isinstance(c.type, (String, Text, JSON))]
-                for row in connection.execute(select(*columns)) if columns else ():
-                    blob = json.dumps([v if isinstance(v, (str, dict, list)) else None for v in row]).lower()
-                    found |= {table.name for needle in needles if needle.lower() in blob}
-    finally:
-        engine.dispose()
-    return found
 
 
 def card_forms() -> tuple[str, ...]:
@@ -73,8 +55,8 @@ def test_a_card_number_typed_by_a_customer_is_kept_nowhere(stack):
     assert "[card number removed]" in view["transcript"][0]["text"]
 
     desk, tracker = urls(stack)
-    assert not holding(desk, *card_forms())
-    assert not holding(tracker, *card_forms())
+    assert not tables_holding(desk, *card_forms())
+    assert not tables_holding(tracker, *card_forms())
     logs = "\n".join(path.read_text(errors="replace") for path in stack.log_dir.glob("*.log"))
     assert not any(form in logs for form in card_forms())
 
@@ -110,16 +92,16 @@ def test_erasure_leaves_nothing_of_the_customer_outside_the_keep_list(stack):
     # Her full name: other demo customers are called Sofia, or Ahmed.
     needles = (SOFIA["email"], f"{SOFIA['first']} {SOFIA['last']}", SOFIA["phone"], *SOFIA["orders"])
     desk, tracker = urls(stack)
-    assert {"messages", "customers"} <= holding(desk, *needles)
-    assert holding(tracker, SOFIA["email"])  # Rasa's own events hold what she typed
+    assert {"messages", "customers"} <= tables_holding(desk, *needles)
+    assert tables_holding(tracker, SOFIA["email"])  # Rasa's own events hold what she typed
 
     erased = admin.post(f"/api/admin/privacy/customers/{SOFIA['id']}/erase", json={"confirm": SOFIA["id"]},
                         headers={"X-CSRF-Token": csrf})
     assert erased.status_code == 200, erased.text
     assert erased.json()["kept"] == ["invoices", "orders"] and erased.json()["removed"]["tracker_events"] > 0
 
-    assert holding(desk, *needles) <= KEPT_TABLES
-    assert not holding(tracker, *needles)
+    assert tables_holding(desk, *needles) <= KEPT_TABLES
+    assert not tables_holding(tracker, *needles)
     requests = admin.get("/api/admin/privacy/requests").json()["items"]
     assert [r["kind"] for r in requests[:2]] == ["erase", "export"]
     assert SOFIA["email"] not in json.dumps(requests)
