@@ -371,7 +371,9 @@ def _isolated_env(workdir: Path, env: dict[str, str] | None) -> dict[str, str]:
             # come (the limits themselves are tested on the app).
             "ASSISTANT_RATE_MESSAGES_PER_ADDRESS": "100000/minute",
             "ASSISTANT_RATE_MESSAGES_PER_CONVERSATION": "100000/minute",
-            "ASSISTANT_RATE_CONVERSATIONS_PER_ADDRESS": "100000/minute", **(env or {})}
+            "ASSISTANT_RATE_CONVERSATIONS_PER_ADDRESS": "100000/minute",
+            # Every test signs its staff in from 127.0.0.1 too (login throttling: test_console_access).
+            "ASSISTANT_LOGIN_RATE": "100000/minute", **(env or {})}
 
 
 PROJECT_FILES = ("config.yml", "domain.yml", "credentials.yml", "endpoints.yml")
