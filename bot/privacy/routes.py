@@ -16,9 +16,15 @@ from bot.console import auth
 from bot.console.accounts import Account
 from bot.privacy.access import AccessLog
 from bot.privacy.models import PrivacyRequest
-from bot.privacy.subject import UnknownCustomer, conversations_of, erase_customer, export_customer
+from bot.privacy.subject import (
+    UnknownCustomer,
+    conversations_of,
+    erase_customer,
+    export_customer,
+    find_customer,
+)
 from bot.privacy.tracker import TrackerEvents
-from bot.profiles.models import Customer, Order
+from bot.profiles.models import Order
 
 
 class EraseIn(BaseModel):
@@ -35,7 +41,7 @@ class PrivacyDeps:
 
 def customer_summary(sessions: sessionmaker[Session], customer_id: str) -> dict[str, Any] | None:
     with sessions() as session:
-        customer = session.get(Customer, customer_id) if "\x00" not in customer_id else None
+        customer = find_customer(session, customer_id)
         if customer is None:
             return None
         return {"id": customer.id, "name": f"{customer.first_name} {customer.last_name}".strip(),

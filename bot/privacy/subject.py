@@ -57,8 +57,13 @@ def _row(row: Base, leave_out: Iterable[str] = ()) -> dict[str, Any]:
             for column in row.__table__.columns if column.key not in skip}
 
 
+def find_customer(session: Session, customer_id: str) -> Customer | None:
+    """Ids come from URLs; PostgreSQL refuses a NUL even in a lookup, so such an id is unknown."""
+    return session.get(Customer, customer_id) if "\x00" not in customer_id else None
+
+
 def _customer(session: Session, customer_id: str) -> Customer:
-    customer = session.get(Customer, customer_id) if "\x00" not in customer_id else None
+    customer = find_customer(session, customer_id)
     if customer is None:
         raise UnknownCustomer(customer_id)
     return customer
