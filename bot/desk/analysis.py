@@ -80,19 +80,25 @@ def sentiment_read(reading: dict[str, Any]) -> SentimentScore | None:
     return score_of({"sentiment": (reading.get("latest_message") or {}).get("sentiment")})
 
 
+def policy_turn(message: Message) -> Turn | None:
+    """What the escalation policy reads of a message: a customer's, answered by the bot."""
+    analysis = message.analysis or {}
+    score = score_of(analysis)
+    if message.sender != Sender.customer or analysis.get("mode") != Mode.bot.value or score is None:
+        return None
+    intent = (analysis.get("intent") or {}).get("name")
+    return Turn(message.text, score, intent, fallback=intent == FALLBACK_INTENT,
+                form_question=analysis.get("form_question"), form_rejected=bool(analysis.get("form_rejected")))
+
+
 def policy_turns(messages: list[Message], since: datetime | None) -> list[Turn]:
     """The customer's bot-mode messages since the conversation last came back from a person:
     a resolved handoff starts the policy's count afresh."""
     turns = []
     for message in messages:
-        analysis = message.analysis or {}
-        score = score_of(analysis)
-        if message.sender != Sender.customer or analysis.get("mode") != Mode.bot.value or score is None:
-            continue
         if since is not None and aware(message.created_at) <= aware(since):
             continue
-        intent = (analysis.get("intent") or {}).get("name")
-        turns.append(Turn(message.text, score, intent, fallback=intent == FALLBACK_INTENT,
-                          form_question=analysis.get("form_question"),
-                          form_rejected=bool(analysis.get("form_rejected"))))
+        turn = policy_turn(message)
+        if turn is not None:
+            turns.append(turn)
     return turns

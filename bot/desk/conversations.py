@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bot.db import utcnow
@@ -78,9 +78,9 @@ class ConversationStore:
         return message
 
     def record_bot_replies(self, message: Message, replies: list[dict],
-                           analysis: dict | None = None) -> list[Message]:
-        """Store the bot's replies, mark the customer message answered and keep its analysis,
-        in one transaction."""
+                           analysis: dict | None = None, policy_state: dict | None = None) -> list[Message]:
+        """Store the bot's replies, mark the customer message answered and keep its analysis
+        and the escalation policy's state after it, in one transaction."""
         stored = [
             Message(conversation_id=message.conversation_id, sender=Sender.bot,
                     text=reply.get("text") or "",
@@ -93,6 +93,9 @@ class ConversationStore:
             stored_message.status = DeliveryStatus.answered
             if analysis is not None:
                 stored_message.analysis = analysis
+            if policy_state is not None:
+                session.execute(update(Conversation).where(Conversation.id == message.conversation_id)
+                                .values(policy_state=policy_state))
         message.status = DeliveryStatus.answered
         message.analysis = analysis if analysis is not None else message.analysis
         return stored

@@ -16,7 +16,7 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from bot.desk import notices
-from bot.desk.analysis import analysis_of, policy_turns, reply_marker
+from bot.desk.analysis import analysis_of, policy_turn, policy_turns, reply_marker
 from bot.desk.conversations import ConversationStore
 from bot.desk.handoffs import HandoffStore
 from bot.desk.live import LiveHub
@@ -24,16 +24,15 @@ from bot.desk.models import Conversation, HandoffStatus, Message, Mode, Sender
 from bot.desk.rasa_client import RasaClient, RasaUnavailable
 from bot.desk.review import ReviewRecorder
 from bot.dialogue.values import parse_email
-from bot.escalation.policy import Decision, EscalationPolicy, Reason
+from bot.escalation.policy import Decision, EscalationPolicy, PolicyState, Reason
 from bot.escalation.sentiment import SentimentModel, SentimentScore
 from bot.kb.feedback import FeedbackLog
 from bot.profiles.store import ProfileStore
 from bot.summary import ArticleTried, Line, build_summary
 
 log = logging.getLogger(__name__)
-# The messages (customer's and replies) the policy reads after each turn: its windows are a
-# few turns, and "not helping" said twice counts within them, so a turn costs the same at
-# message 10 and at message 1,000.
+# The messages (customer's and replies) a conversation stored before the desk kept the
+# policy's state is rebuilt from, once: its windows are a few turns.
 POLICY_HISTORY = 100
 RATING = re.compile(r"^\s*([1-5])\s*(?:/\s*5|stars?|out of 5)?\s*[.!]?\s*$", re.IGNORECASE)
 
@@ -64,10 +63,22 @@ class Escalator:
     async def score(self, text: str) -> SentimentScore:
         return await run_in_threadpool(self.sentiment.score, text)
 
-    async def after_bot_turn(self, conversation: Conversation, replies: list[dict[str, Any]]) -> list[Message]:
+    async def observe(self, conversation: Conversation, message: Message) -> PolicyState:
+        """The policy's state after this bot turn (`message.analysis` holds the reading), to be
+        stored with the turn's replies."""
+        if conversation.policy_state is None:  # stored before the desk kept the state
+            state = await run_in_threadpool(self._rebuilt_state, conversation.id, message.id)
+        else:
+            state = PolicyState.from_json(conversation.policy_state)
+        turn = policy_turn(message)
+        return state if turn is None else self.policy.observe(state, turn)
+
+    async def after_bot_turn(self, conversation: Conversation, message: Message, state: PolicyState,
+                             replies: list[dict[str, Any]]) -> list[Message]:
         """Escalate if the customer asked for a person (Rasa's handoff) or the policy says so."""
         tier = await run_in_threadpool(self._tier, conversation.customer_id)
-        decision = await run_in_threadpool(self._decide, conversation.id, tier)
+        turn = policy_turn(message)
+        decision = self.policy.judge(state, turn, tier) if turn is not None else Decision(False)
         requested = handoff_requested(replies)
         if requested and not any(r.code == "customer_request" for r in decision.reasons):
             decision = Decision(True, (Reason("customer_request", "the customer asked for a person"),
@@ -151,10 +162,13 @@ class Escalator:
         customer = self.profiles.get_customer(customer_id) if customer_id else None
         return customer.tier if customer else "standard"
 
-    def _decide(self, conversation_id: str, tier: str) -> Decision:
+    def _rebuilt_state(self, conversation_id: str, before: int) -> PolicyState:
         since = self.handoffs.last_closed_at(conversation_id)
-        recent = self.conversations.recent(conversation_id, POLICY_HISTORY)
-        return self.policy.decide(policy_turns(recent, since), tier)
+        recent = [m for m in self.conversations.recent(conversation_id, POLICY_HISTORY) if m.id < before]
+        state = PolicyState()
+        for turn in policy_turns(recent, since):
+            state = self.policy.observe(state, turn)
+        return state
 
     def _summary(self, conversation: Conversation, decision: Decision, tracker: dict[str, Any]) -> dict[str, Any]:
         lines = [Line(m.id, m.sender.value, m.text, m.created_at, m.analysis)

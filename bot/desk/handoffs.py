@@ -172,7 +172,9 @@ class HandoffStore:
                                     "only the agent who claimed this conversation can close it")
             handoff.status = HandoffStatus.resolved if resolved else HandoffStatus.returned
             handoff.closed_at = utcnow()
-            session.get(Conversation, conversation_id).mode = Mode.rating if resolved else Mode.bot
+            conversation = session.get(Conversation, conversation_id)
+            conversation.mode = Mode.rating if resolved else Mode.bot
+            conversation.policy_state = {}  # the policy counts afresh once a person has helped
             session.flush()
             return _view(handoff)
 

@@ -174,7 +174,10 @@ class MessageRouter:
             await run_in_threadpool(self._store.mark_failed, message)
             self._metrics.bot_unavailable.labels("action_server").inc()
             raise BotUnavailable(message, "the action server went down during the turn")
-        stored = await run_in_threadpool(self._store.record_bot_replies, message, shown(replies), analysis)
+        message.analysis = analysis
+        policy_state = await self._escalator.observe(conversation, message)
+        stored = await run_in_threadpool(self._store.record_bot_replies, message, shown(replies), analysis,
+                                         policy_state.to_json())
         if self._review is not None:
             self._review.after_bot_turn(message, analysis, replies)
         verified = verified_in_chat(replies)
@@ -182,7 +185,7 @@ class MessageRouter:
             await run_in_threadpool(self._store.link_customer, conversation.id, verified)
             conversation.customer_id = verified
         with self._metrics.timed("policy"):
-            handed_over = await self._escalator.after_bot_turn(conversation, replies)
+            handed_over = await self._escalator.after_bot_turn(conversation, message, policy_state, replies)
         stored += handed_over
         if self._survey is not None and not handed_over:
             stored += await self._survey.after_bot_turn(conversation, analysis, replies)

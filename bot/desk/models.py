@@ -69,6 +69,9 @@ class Conversation(Base):
     # or an erasure removed the conversation's text (bot.privacy.scrub).
     redaction_notice_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     anonymised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The escalation policy's memory of the turns since the conversation last came back from a
+    # person (bot.escalation.policy.PolicyState); NULL only for rows stored before it was kept.
+    policy_state: Mapped[dict | None] = mapped_column(JSON, nullable=True, default=dict)
 
     messages: Mapped[list[Message]] = relationship(
         back_populates="conversation", order_by="Message.id", cascade="all, delete-orphan"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import statistics
 from pathlib import Path
 
-from bot.escalation.policy import EscalationPolicy, Turn
+from bot.escalation.policy import EscalationPolicy, PolicyState, Turn
 from bot.escalation.sentiment import SentimentModel, SentimentScore
 
 
@@ -37,6 +37,15 @@ def first(flags: list[bool]) -> int | None:
     return next((i for i, flag in enumerate(flags) if flag), None)
 
 
+def _escalations(policy: EscalationPolicy, turns: list[Turn]) -> list[bool]:
+    """Whether the policy escalates after each turn, as the desk asks it turn by turn."""
+    state, decisions = PolicyState(), []
+    for turn in turns:
+        state = policy.observe(state, turn)
+        decisions.append(policy.judge(state, turn).escalate)
+    return decisions
+
+
 def evaluate(folder: Path, model: SentimentModel, policy: EscalationPolicy, per_source: int) -> dict:
     sources = sorted(p for p in folder.glob("*.txt"))
     runs = {"policy": [], "sentiment_only": []}
@@ -46,7 +55,7 @@ def evaluate(folder: Path, model: SentimentModel, policy: EscalationPolicy, per_
             scores: list[SentimentScore] = model.score_many([text for text, _ in dialogue])
             gold_turns.append(first([rating <= 2 for _, rating in dialogue]))
             turns = [Turn(text, score) for (text, _), score in zip(dialogue, scores)]
-            runs["policy"].append(first([policy.decide(turns[: i + 1]).escalate for i in range(len(turns))]))
+            runs["policy"].append(first(_escalations(policy, turns)))
             runs["sentiment_only"].append(first([s.negative >= policy.config["sentiment"]["negative"]
                                                  for s in scores]))
     report = {"dialogues": len(gold_turns), "should_escalate": sum(g is not None for g in gold_turns),

@@ -76,7 +76,7 @@ def anonymise_conversations(session: Session, conversation_ids: Sequence[str],
             delete(ChannelContact).where(ChannelContact.conversation_id.in_(chunk))).rowcount)
         session.execute(update(Conversation).where(Conversation.id.in_(chunk))
                         .values(customer_id=None, contact_email=None, token_hash="", anonymised_at=now,
-                                mode=Mode.bot)
+                                mode=Mode.bot, policy_state={})
                         .execution_options(synchronize_session=False))
     counts["conversations"] = len(ids)
     session.flush()

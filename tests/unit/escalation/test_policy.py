@@ -1,6 +1,10 @@
 """The escalation policy's rules, each with its reason code."""
 
-from bot.escalation.policy import EscalationPolicy, Turn
+import json
+
+from hypothesis import given, settings, strategies as st
+
+from bot.escalation.policy import EscalationPolicy, PolicyState, Turn
 from bot.escalation.sentiment import SentimentScore
 
 CALM = SentimentScore(0.05, 0.9, 0.05, 0.02)
@@ -85,3 +89,62 @@ def test_questions_the_bot_answered_mid_form_are_not_rejected_answers():
     rejected = Turn("it's 10482x", CALM, "inform", form_question="order_form.email", form_rejected=True)
     assert not policy.decide([asked, question, another, rejected]).escalate
     assert not policy.decide([asked, rejected, question, rejected, another, rejected]).escalate
+
+
+# The policy as first written: every rule over the whole list of turns. The kept state must
+# decide exactly as this did, turn by turn, whatever the conversation.
+def reference_decide(turns, tier="standard"):
+    config = policy.config
+    last = turns[-1]
+    reasons = []
+    rules = config["explicit_request"]
+    repeats = sum(any(p in t.text.lower() for p in rules["frustration_phrases"]) for t in turns)
+    if last.intent in rules["intents"] or any(p in last.text.lower() for p in rules["phrases"]):
+        reasons.append("customer_request")
+    elif repeats >= rules["frustration_repeats"]:
+        reasons.append("customer_request")
+    rules = config["sentiment"]
+    factor = config["vip"]["threshold_factor"] if tier == "vip" else 1.0
+    expressive = [t for t in turns if len(t.text.split()) >= rules["min_words"]]
+    if expressive:
+        if last is expressive[-1] and last.sentiment.anger >= rules["very_angry"] * factor:
+            reasons.append("very_angry")
+        if sum(t.sentiment.negative >= rules["negative"] * factor
+               for t in expressive[-rules["window"]:]) >= rules["negative_turns"]:
+            reasons.append("negative_trend")
+    rules = config["misunderstanding"]
+    if sum(t.fallback for t in turns[-rules["window"]:]) >= rules["fallbacks"]:
+        reasons.append("not_understood")
+    tail = [t.intent for t in turns[-rules["same_intent_repeats"]:]]
+    if (len(tail) == rules["same_intent_repeats"] and tail[0] is not None and len(set(tail)) == 1
+            and tail[0] not in rules["loop_ignores"]):
+        reasons.append("loop")
+    rejected = 0
+    for turn in reversed(turns):
+        if not turn.form_rejected or turn.form_question != last.form_question:
+            break
+        rejected += 1
+    if rejected >= rules["form_retries"]:
+        reasons.append("form_failing")
+    text = f" {last.text.lower()} "
+    reasons += [f"sensitive_{topic}" for topic, words in config["sensitive_topics"].items()
+                if any(w in text for w in words)]
+    return reasons
+
+
+scores = st.sampled_from([CALM, UNHAPPY, FURIOUS, SentimentScore(0.61, 0.3, 0.09, 0.88)])
+texts = st.sampled_from(["no", "#10482", "this is useless", "not helping at all, again", "where is my order",
+                         "i want to speak to a person", "my lawyer will hear of this", "ok fine then thanks"])
+turns = st.builds(Turn, texts, scores, st.sampled_from([None, "track_order", "nlu_fallback", "inform"]),
+                  st.booleans(), st.sampled_from([None, "order_form.order_id", "order_form.email"]),
+                  st.booleans())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(turns, min_size=1, max_size=12), st.sampled_from(["standard", "vip"]))
+def test_the_kept_state_decides_as_the_whole_conversation_would(conversation, tier):
+    state = PolicyState()
+    for i, turn in enumerate(conversation):
+        state = PolicyState.from_json(json.loads(json.dumps(policy.observe(state, turn).to_json())))
+        decided = [r.code for r in policy.judge(state, turn, tier).reasons]
+        assert decided == reference_decide(conversation[: i + 1], tier)
