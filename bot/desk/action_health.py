@@ -2,9 +2,10 @@
 
 When the action server is down, Rasa still answers: it logs the failed custom action, drops
 its events and replies with whatever comes next (often "Sorry, I didn't quite get that").
-The desk cannot tell that reply from a real one, so a turn during which the action server
-was down counts as the bot being unavailable: the message waits for recovery instead of
-getting a wrong answer."""
+The desk cannot tell that reply from a real one, so a turn with an action Rasa could not
+reach the action server for (components/desk_channel.py reports them) counts as the bot
+being unavailable: the message waits for recovery instead of getting a wrong answer, and
+while the poll sees the action server down, messages do not go to Rasa at all."""
 
 from __future__ import annotations
 
@@ -60,7 +61,7 @@ class ActionHealth:
         return self.down_since is None
 
     async def check(self) -> bool:
-        """Ask now (a turn's last step: was it up for the whole turn?)."""
+        """Ask now (recovery before it resends, a turn whose actions failed)."""
         if self._url is None:
             return True
         try:

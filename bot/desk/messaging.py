@@ -169,8 +169,8 @@ class MessageRouter:
         # (components/sentiment_annotator.py); the desk only when a model lacks that.
         score = sentiment_read(turn.reading) or await self._escalator.score(message.text)
         analysis = analysis_of(score, turn.reading, Mode.bot, replies)
-        actions_were_up = await self._actions.check()
-        if not actions_were_up:  # Rasa's reply may stand in for an action that failed
+        if turn.unreachable_actions:  # Rasa's reply stands in for actions that failed
+            await self._actions.check()  # the next turns wait until it is back
             await run_in_threadpool(self._store.mark_failed, message)
             self._metrics.bot_unavailable.labels("action_server").inc()
             raise BotUnavailable(message, "the action server went down during the turn")

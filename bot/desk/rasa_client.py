@@ -23,6 +23,8 @@ class Turn:
     # Rasa's reading of the message and the open form, as the tracker's state has them
     # (latest_message, active_loop, slots.requested_slot)
     reading: dict[str, Any] = field(default_factory=dict)
+    # Custom actions Rasa could not reach the action server for: it answered without them.
+    unreachable_actions: list[str] = field(default_factory=list)
 
 
 class RasaClient:
@@ -60,7 +62,7 @@ class RasaClient:
         replies = body.get("messages") if isinstance(body, dict) else None
         if not isinstance(replies, list):
             raise RasaUnavailable(f"unexpected reply from Rasa: {body!r:.200}")
-        return Turn(replies, body.get("reading") or {})
+        return Turn(replies, body.get("reading") or {}, list(body.get("unreachable_actions") or ()))
 
     async def tracker(self, sender_id: str) -> dict[str, Any]:
         """The conversation as Rasa sees it, for a handoff's summary: slots and every event
