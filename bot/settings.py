@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     # recovery). Rasa does not cancel a turn the desk stopped waiting for, so this is long:
     # under the 200-customer load on 2 cores the p95 turn is about 30 s (docs/performance.md).
     rasa_timeout_s: float = Field(120.0, gt=0)
+    # Turns the desk has in flight at one Rasa server; the rest wait in the desk, in order.
+    # Rasa gains nothing from more (its CPU is the limit), and the HTTP client's pool costs
+    # CPU per request that grows with the requests it holds.
+    rasa_max_in_flight: int = Field(32, ge=1)
     # Guards Rasa's HTTP API (trackers), which the desk reads for intents and summaries.
     rasa_token: SecretStr | None = None
     # Signs the console's session cookies; `assistant run` makes one per run when unset.

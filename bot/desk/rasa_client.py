@@ -3,6 +3,7 @@ components/desk_channel.py) and HTTP API."""
 
 from __future__ import annotations
 
+import asyncio
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,14 +28,26 @@ class Turn:
     unreachable_actions: list[str] = field(default_factory=list)
 
 
+def _home(sender_id: str | None, servers: list[str]) -> int:
+    """The server a conversation's turns go to, the same every turn."""
+    return zlib.crc32(sender_id.encode()) % len(servers) if sender_id else 0
+
+
 class RasaClient:
     def __init__(self, servers: str | Callable[[], list[str]], timeout_s: float,
-                 token: str | None = None) -> None:
+                 token: str | None = None, max_in_flight: int = 32) -> None:
         """`servers` may be a function: the serving record's URL, which a publish changes,
-        or the production profile's several servers (they share the tracker and lock stores)."""
+        or the production profile's several servers (they share the tracker and lock stores).
+        At most `max_in_flight` turns go to one server at once; the others wait their turn."""
         self._servers = servers if callable(servers) else (lambda: [servers])
-        self._client = httpx.AsyncClient(timeout=timeout_s)
+        # Connections are bounded by the turns in flight; idle ones are kept so that a busy
+        # desk does not open a new connection per turn.
+        self._client = httpx.AsyncClient(timeout=timeout_s, limits=httpx.Limits(
+            max_connections=None, max_keepalive_connections=None))
+        self._timeout_s = timeout_s
         self._token = token
+        self._max_in_flight = max_in_flight
+        self._slots: dict[str, asyncio.Semaphore] = {}
 
     async def _request(self, method: str, sender_id: str | None, path: str, **kwargs: Any) -> httpx.Response:
         """On the conversation's own server (the same one every turn, so its tracker is in
@@ -42,7 +55,7 @@ class RasaClient:
         dropped without an answer (a server killed a moment ago; what recovery would resend
         anyway). A slow server is not skipped: it may still be answering."""
         servers = self._servers()
-        first = zlib.crc32(sender_id.encode()) % len(servers) if sender_id else 0
+        first = _home(sender_id, servers)
         for server in (servers[first:] + servers[:first])[:-1]:
             try:
                 return await self._client.request(method, server.rstrip("/") + path, **kwargs)
@@ -52,12 +65,22 @@ class RasaClient:
 
     async def send(self, sender_id: str, text: str, metadata: dict[str, Any]) -> Turn:
         """Send one customer message; Rasa's replies and its reading of the message."""
+        servers = self._servers()
+        server = servers[_home(sender_id, servers)]
+        slots = self._slots.setdefault(server, asyncio.Semaphore(self._max_in_flight))
+        try:
+            await asyncio.wait_for(slots.acquire(), self._timeout_s)
+        except TimeoutError as error:
+            raise RasaUnavailable(f"{self._max_in_flight} turns at {server} took over {self._timeout_s:.0f} s") \
+                from error
         try:
             response = await self._request("POST", sender_id, "/webhooks/desk/webhook",
                                            json={"sender": sender_id, "message": text, "metadata": metadata})
             response.raise_for_status()
         except httpx.HTTPError as error:
             raise RasaUnavailable(str(error) or type(error).__name__) from error
+        finally:
+            slots.release()
         body = response.json()
         replies = body.get("messages") if isinstance(body, dict) else None
         if not isinstance(replies, list):
