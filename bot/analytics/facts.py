@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     delete,
     event,
+    func,
     insert,
     select,
     update,
@@ -134,12 +135,6 @@ def _bump_hour(connection: Connection, moment: datetime, channel: str, demo: boo
               "customer_messages": ActivityHour.customer_messages + messages}))
 
 
-def _facts_of(connection: Connection, conversation_id: str) -> tuple[str, bool] | None:
-    row = connection.execute(select(ConversationFacts.channel, ConversationFacts.demo)
-                             .where(ConversationFacts.conversation_id == conversation_id)).first()
-    return (row.channel, row.demo) if row else None
-
-
 def _where(conversation_id: str) -> Any:
     return update(ConversationFacts).where(ConversationFacts.conversation_id == conversation_id)
 
@@ -151,45 +146,68 @@ def _conversation_started(connection: Connection, conversation: Conversation) ->
         started_at=started, last_message_at=started, customer_messages=0, bot_turns=0, fallback_turns=0,
         declined_turns=0, said_goodbye=False, handoffs=0, survey_asked=False))
     _bump_hour(connection, started, conversation.channel, bool(conversation.demo), 1, 0)
+    _START_DAYS[conversation.id] = _day_of(started)
 
 
-def _message_stored(connection: Connection, message: Message) -> None:
-    at = aware(message.created_at or utcnow())
-    values: dict[str, Any] = {"last_message_at": at}
-    if message.sender == Sender.customer:
-        values.update(customer_messages=ConversationFacts.customer_messages + 1, last_customer_at=at)
-        facts = _facts_of(connection, message.conversation_id)
-        if facts is not None:
-            _bump_hour(connection, at, facts[0], facts[1], 0, 1)
-    elif message.sender == Sender.agent:
-        connection.execute(update(Handoff).where(Handoff.conversation_id == message.conversation_id,
-                                                 Handoff.agent_id.is_not(None), Handoff.closed_at.is_(None),
-                                                 Handoff.first_reply_at.is_(None))
-                           .values(first_reply_at=at))
-    connection.execute(_where(message.conversation_id).values(**values))
-    if message.analysis:
-        _message_read(connection, message)
+class _Change:
+    """What one flush did to one conversation's facts, written as one UPDATE: a turn stores
+    the customer's message or the bot's replies and the analysis together."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+        self.customer_hours: dict[datetime, int] = {}
+        self.reads: list[TurnOutcome] = []
+
+    def stored(self, message: Message) -> None:
+        at = aware(message.created_at or utcnow())
+        self.values["last_message_at"] = at
+        if message.sender == Sender.customer:
+            self.values["last_customer_at"] = at
+            self.customer_hours[_hour(at)] = self.customer_hours.get(_hour(at), 0) + 1
+
+    def read(self, message: Message) -> None:
+        outcome = turn_outcome(message.analysis)
+        if outcome is not None:
+            self.reads.append(outcome)
+
+    def write(self, connection: Connection, conversation_id: str) -> None:
+        facts = ConversationFacts
+        values = dict(self.values)
+        customer = sum(self.customer_hours.values())
+        if customer:
+            values["customer_messages"] = facts.customer_messages + customer
+        if self.reads:
+            last = self.reads[-1]
+            values.update(
+                bot_turns=facts.bot_turns + len(self.reads), last_turn=last.kind, last_intent=last.intent,
+                fallback_turns=facts.fallback_turns + sum(r.kind == Turn.fallback for r in self.reads),
+                declined_turns=facts.declined_turns + sum(r.kind == Turn.declined for r in self.reads),
+                said_goodbye=last.intent in FAREWELL_INTENTS)
+            topic = next((r.intent for r in self.reads if r.intent and r.intent not in SMALL_TALK), None)
+            if topic is not None:
+                values["topic"] = func.coalesce(facts.topic, topic)
+        if not values:
+            return
+        statement = _where(conversation_id).values(**values)
+        if not self.customer_hours:
+            connection.execute(statement)
+            return
+        row = connection.execute(statement.returning(facts.channel, facts.demo)).first()
+        for hour, messages in (self.customer_hours.items() if row is not None else ()):
+            _bump_hour(connection, hour, row.channel, row.demo, 0, messages)
 
 
-def _message_read(connection: Connection, message: Message) -> None:
-    outcome = turn_outcome(message.analysis)
-    if outcome is None:
-        return
-    values: dict[str, Any] = {
-        "bot_turns": ConversationFacts.bot_turns + 1, "last_turn": outcome.kind, "last_intent": outcome.intent,
-        "fallback_turns": ConversationFacts.fallback_turns + int(outcome.kind == Turn.fallback),
-        "declined_turns": ConversationFacts.declined_turns + int(outcome.kind == Turn.declined),
-        "said_goodbye": outcome.intent in FAREWELL_INTENTS}
-    connection.execute(_where(message.conversation_id).values(**values))
-    if outcome.intent and outcome.intent not in SMALL_TALK:
-        connection.execute(_where(message.conversation_id).where(ConversationFacts.topic.is_(None))
-                           .values(topic=outcome.intent))
+def _agent_replied(connection: Connection, message: Message) -> None:
+    connection.execute(update(Handoff).where(Handoff.conversation_id == message.conversation_id,
+                                             Handoff.agent_id.is_not(None), Handoff.closed_at.is_(None),
+                                             Handoff.first_reply_at.is_(None))
+                       .values(first_reply_at=aware(message.created_at or utcnow())))
 
 
 def _handoff_opened(connection: Connection, handoff: Handoff) -> None:
-    connection.execute(_where(handoff.conversation_id).values(handoffs=ConversationFacts.handoffs + 1))
-    connection.execute(_where(handoff.conversation_id).where(ConversationFacts.escalation_intent.is_(None))
-                       .values(escalation_intent=ConversationFacts.last_intent))
+    connection.execute(_where(handoff.conversation_id).values(
+        handoffs=ConversationFacts.handoffs + 1,
+        escalation_intent=func.coalesce(ConversationFacts.escalation_intent, ConversationFacts.last_intent)))
 
 
 def _conversation_changed(connection: Connection, conversation: Conversation) -> None:
@@ -203,30 +221,52 @@ def _day_of(moment: datetime) -> str:
     return aware(moment).date().isoformat()
 
 
+# Conversation id -> the UTC day it started on (which never changes), so that a turn need
+# not read it back to forget that day's summary. Bounded: cleared when full.
+_START_DAYS: dict[str, str] = {}
+_START_DAYS_KEPT = 100_000
+
+
 def _invalidate(connection: Connection, conversation_ids: set[str]) -> None:
     """Forget the day summaries of the days these conversations started on."""
-    if not conversation_ids:
-        return
-    days = {_day_of(started) for started in connection.execute(
-        select(ConversationFacts.started_at).where(ConversationFacts.conversation_id.in_(conversation_ids))).scalars()}
+    unknown = [c for c in conversation_ids if c not in _START_DAYS]
+    if unknown:
+        if len(_START_DAYS) + len(unknown) > _START_DAYS_KEPT:
+            _START_DAYS.clear()
+        for conversation_id, started in connection.execute(
+                select(ConversationFacts.conversation_id, ConversationFacts.started_at)
+                .where(ConversationFacts.conversation_id.in_(unknown))):
+            _START_DAYS[conversation_id] = _day_of(started)
+    days = {_START_DAYS[c] for c in conversation_ids if c in _START_DAYS}
     if days:
         connection.execute(delete(DaySummary).where(DaySummary.day.in_(days)))
 
 
 def _after_flush(session: Session, _context: Any) -> None:
+    new, dirty = session.new, session.dirty
+    touched = {o.conversation_id for o in new | dirty if isinstance(o, (Message, Handoff))}
+    touched |= {o.id for o in new | dirty if isinstance(o, Conversation)}
+    if not touched:
+        return
     connection = session.connection()
-    touched = {o.conversation_id for o in session.new | session.dirty if isinstance(o, (Message, Handoff))}
-    touched |= {o.id for o in session.new | session.dirty if isinstance(o, Conversation)}
-    for obj in [o for o in session.new if isinstance(o, Conversation)]:
+    for obj in [o for o in new if isinstance(o, Conversation)]:
         _conversation_started(connection, obj)
-    for obj in sorted((o for o in session.new if isinstance(o, Message)), key=lambda m: m.id or 0):
-        _message_stored(connection, obj)
-    for obj in session.dirty:
+    changes: dict[str, _Change] = {}
+    for obj in sorted((o for o in new if isinstance(o, Message)), key=lambda m: m.id or 0):
+        change = changes.setdefault(obj.conversation_id, _Change())
+        change.stored(obj)
+        if obj.sender == Sender.agent:
+            _agent_replied(connection, obj)
+        if obj.analysis:
+            change.read(obj)
+    for obj in dirty:
         if isinstance(obj, Message) and get_history(obj, "analysis").added:
-            _message_read(connection, obj)
+            changes.setdefault(obj.conversation_id, _Change()).read(obj)
         elif isinstance(obj, Conversation):
             _conversation_changed(connection, obj)
-    for obj in [o for o in session.new if isinstance(o, Handoff)]:
+    for conversation_id, change in changes.items():
+        change.write(connection, conversation_id)
+    for obj in [o for o in new if isinstance(o, Handoff)]:
         _handoff_opened(connection, obj)
     _invalidate(connection, touched)
 

@@ -88,12 +88,12 @@ class ConversationStore:
             for reply in replies
         ]
         with self._sessions.begin() as session:
+            stored_message = session.get(Message, message.id)  # before add_all: no flush yet
             session.add_all(stored)
-            stored_message = session.get(Message, message.id)
             stored_message.status = DeliveryStatus.answered
             if analysis is not None:
                 stored_message.analysis = analysis
-            if policy_state is not None:
+            if policy_state is not None:  # after the one flush of the replies and the analysis
                 session.execute(update(Conversation).where(Conversation.id == message.conversation_id)
                                 .values(policy_state=policy_state))
         message.status = DeliveryStatus.answered
