@@ -86,8 +86,9 @@ class Message(Base):
     sender: Mapped[Sender] = mapped_column(Enum(Sender, native_enum=False, length=16))
     text: Mapped[str] = mapped_column(Text, default="")
     payload: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    # Indexed for recovery, which asks every few seconds for the messages still owed an answer.
     status: Mapped[DeliveryStatus | None] = mapped_column(
-        Enum(DeliveryStatus, native_enum=False, length=16), nullable=True
+        Enum(DeliveryStatus, native_enum=False, length=16), nullable=True, index=True
     )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # For customer messages: sentiment, intent and entities as the desk saw them.
