@@ -84,7 +84,10 @@ async def rasa_customer(clients: list[httpx.AsyncClient], n: int, messages: int,
 
 async def load(urls: list[str], customer, customers: int, messages: int) -> Run:  # noqa: ANN001
     run = Run()
-    limits = httpx.Limits(max_connections=customers + 10, max_keepalive_connections=customers + 10)
+    # Idle connections are dropped before the servers' own keep-alive ends (Rasa's is 5 s), as
+    # a browser or balancer would: a request on a connection the server is closing is lost.
+    limits = httpx.Limits(max_connections=customers + 10, max_keepalive_connections=customers + 10,
+                          keepalive_expiry=2.0)
     clients = [httpx.AsyncClient(base_url=url, timeout=180, limits=limits) for url in urls]
     try:
         started = time.perf_counter()

@@ -16,6 +16,11 @@ from sqlalchemy.engine import make_url
 # A widget frame carries one message of at most a few thousand characters; uvicorn's default
 # would let one frame be 16 MiB.
 WS_MAX_FRAME_BYTES = 65_536
+# uvicorn closes an idle keep-alive connection after 5 s by default, the same moment an
+# HTTP client or load balancer may reuse it: the request is then lost in flight (a
+# ReadError under the load benchmark). Longer than the usual 60 s idle timeout of a
+# balancer in front, so the balancer always closes first.
+KEEP_ALIVE_S = 75
 # Rasa's endpoints in production: PostgreSQL tracker store (with the latest trackers in
 # memory) and Redis lock store, every address from the environment (Rasa expands ${VAR}).
 PRODUCTION_ENDPOINTS = "deploy/endpoints.yml"
@@ -29,7 +34,8 @@ ACTION_WORKERS = 2
 def desk_args(host: str, port: int | str) -> list[str]:
     """After the app environment's `python`."""
     return ["-m", "uvicorn", "--factory", "bot.desk.app:app_factory", "--host", host,
-            "--port", str(port), "--log-level", "warning", "--ws-max-size", str(WS_MAX_FRAME_BYTES)]
+            "--port", str(port), "--log-level", "warning", "--ws-max-size", str(WS_MAX_FRAME_BYTES),
+            "--timeout-keep-alive", str(KEEP_ALIVE_S)]
 
 
 def rasa_args(host: str, port: int | str, model: str, endpoints: str, token: str) -> list[str]:

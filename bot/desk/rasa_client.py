@@ -41,9 +41,10 @@ class RasaClient:
         At most `max_in_flight` turns go to one server at once; the others wait their turn."""
         self._servers = servers if callable(servers) else (lambda: [servers])
         # Connections are bounded by the turns in flight; idle ones are kept so that a busy
-        # desk does not open a new connection per turn.
+        # desk does not open a new connection per turn, but for less than the 5 s after which
+        # Rasa's server (Sanic) closes them: reusing one as it closes loses the request.
         self._client = httpx.AsyncClient(timeout=timeout_s, limits=httpx.Limits(
-            max_connections=None, max_keepalive_connections=None))
+            max_connections=None, max_keepalive_connections=None, keepalive_expiry=2.0))
         self._timeout_s = timeout_s
         self._token = token
         self._max_in_flight = max_in_flight
