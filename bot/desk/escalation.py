@@ -165,10 +165,7 @@ class Escalator:
     def _rebuilt_state(self, conversation_id: str, before: int) -> PolicyState:
         since = self.handoffs.last_closed_at(conversation_id)
         recent = [m for m in self.conversations.recent(conversation_id, POLICY_HISTORY) if m.id < before]
-        state = PolicyState()
-        for turn in policy_turns(recent, since):
-            state = self.policy.observe(state, turn)
-        return state
+        return self.policy.replay(policy_turns(recent, since))
 
     def _summary(self, conversation: Conversation, decision: Decision, tracker: dict[str, Any]) -> dict[str, Any]:
         lines = [Line(m.id, m.sender.value, m.text, m.created_at, m.analysis)

@@ -82,10 +82,14 @@ class EscalationPolicy:
 
     def decide(self, turns: list[Turn], tier: str = "standard") -> Decision:
         """Judge a whole conversation so far (oldest turn first)."""
+        return self.judge(self.replay(turns), turns[-1], tier) if turns else Decision(False)
+
+    def replay(self, turns: list[Turn]) -> PolicyState:
+        """The state after these turns, from a fresh start."""
         state = PolicyState()
         for turn in turns:
             state = self.observe(state, turn)
-        return self.judge(state, turns[-1], tier) if turns else Decision(False)
+        return state
 
     def observe(self, state: PolicyState, turn: Turn) -> PolicyState:
         """The state after one more customer turn."""
