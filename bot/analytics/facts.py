@@ -3,14 +3,18 @@
 The dashboard must answer in well under a second for a million messages, so it never scans
 messages: every flush that stores a conversation, a message, an analysis, a handoff or a
 survey answer also updates one row of `conversation_facts` (and one hour of
-`activity_hours`) in the same transaction. `rebuild` recomputes both from the stored
-conversations, for data written before these tables existed.
+`activity_hours`) in the same transaction. The desk's turns write with Core statements (an
+ORM flush per turn cost more CPU than the rest of the desk's work) and call `record`
+themselves; everything else is seen by the flush listener. `rebuild` recomputes both from
+the stored conversations, for data written before these tables existed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -23,6 +27,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    bindparam,
     delete,
     event,
     func,
@@ -125,18 +130,43 @@ def upsert_insert(bind: Connection | Engine, table: type[Base]) -> Any:
     return (postgresql if bind.dialect.name == "postgresql" else sqlite).insert(table)
 
 
+@lru_cache(maxsize=4)
+def _hour_upsert(dialect: str) -> Any:
+    """Built once per dialect: a statement built per call costs more CPU than running it."""
+    statement = (postgresql if dialect == "postgresql" else sqlite).insert(ActivityHour)
+    return statement.on_conflict_do_update(
+        index_elements=["hour", "channel", "demo"],
+        set_={"conversations": ActivityHour.conversations + statement.excluded.conversations,
+              "customer_messages": ActivityHour.customer_messages + statement.excluded.customer_messages})
+
+
 def _bump_hour(connection: Connection, moment: datetime, channel: str, demo: bool,
                conversations: int, messages: int) -> None:
-    statement = upsert_insert(connection, ActivityHour).values(hour=_hour(moment), channel=channel, demo=demo,
-                                                    conversations=conversations, customer_messages=messages)
-    connection.execute(statement.on_conflict_do_update(
-        index_elements=["hour", "channel", "demo"],
-        set_={"conversations": ActivityHour.conversations + conversations,
-              "customer_messages": ActivityHour.customer_messages + messages}))
+    connection.execute(_hour_upsert(connection.dialect.name),
+                       {"hour": _hour(moment), "channel": channel, "demo": demo,
+                        "conversations": conversations, "customer_messages": messages})
 
 
 def _where(conversation_id: str) -> Any:
     return update(ConversationFacts).where(ConversationFacts.conversation_id == conversation_id)
+
+
+_COUNTERS = frozenset({"customer_messages", "bot_turns", "fallback_turns", "declined_turns"})
+
+
+@lru_cache(maxsize=64)
+def _facts_update(columns: tuple[str, ...], returning: bool) -> Any:
+    """The UPDATE of one conversation's facts that sets `columns` (counters are added to), as
+    one statement per shape with the values bound at execution."""
+    facts = ConversationFacts
+    values: dict[str, Any] = {}
+    for name in columns:
+        column = getattr(facts, name)
+        value = bindparam(f"new_{name}", type_=column.type)
+        values[name] = (column + value if name in _COUNTERS
+                        else func.coalesce(column, value) if name == "topic" else value)
+    statement = update(facts).where(facts.conversation_id == bindparam("facts_of")).values(values)
+    return statement.returning(facts.channel, facts.demo) if returning else statement
 
 
 def _conversation_started(connection: Connection, conversation: Conversation) -> None:
@@ -171,28 +201,28 @@ class _Change:
             self.reads.append(outcome)
 
     def write(self, connection: Connection, conversation_id: str) -> None:
-        facts = ConversationFacts
         values = dict(self.values)
         customer = sum(self.customer_hours.values())
         if customer:
-            values["customer_messages"] = facts.customer_messages + customer
+            values["customer_messages"] = customer
         if self.reads:
             last = self.reads[-1]
             values.update(
-                bot_turns=facts.bot_turns + len(self.reads), last_turn=last.kind, last_intent=last.intent,
-                fallback_turns=facts.fallback_turns + sum(r.kind == Turn.fallback for r in self.reads),
-                declined_turns=facts.declined_turns + sum(r.kind == Turn.declined for r in self.reads),
+                bot_turns=len(self.reads), last_turn=last.kind, last_intent=last.intent,
+                fallback_turns=sum(r.kind == Turn.fallback for r in self.reads),
+                declined_turns=sum(r.kind == Turn.declined for r in self.reads),
                 said_goodbye=last.intent in FAREWELL_INTENTS)
             topic = next((r.intent for r in self.reads if r.intent and r.intent not in SMALL_TALK), None)
             if topic is not None:
-                values["topic"] = func.coalesce(facts.topic, topic)
+                values["topic"] = topic
         if not values:
             return
-        statement = _where(conversation_id).values(**values)
+        statement = _facts_update(tuple(sorted(values)), bool(self.customer_hours))
+        result = connection.execute(statement, {"facts_of": conversation_id,
+                                                **{f"new_{name}": value for name, value in values.items()}})
         if not self.customer_hours:
-            connection.execute(statement)
             return
-        row = connection.execute(statement.returning(facts.channel, facts.demo)).first()
+        row = result.first()
         for hour, messages in (self.customer_hours.items() if row is not None else ()):
             _bump_hour(connection, hour, row.channel, row.demo, 0, messages)
 
@@ -227,19 +257,37 @@ _START_DAYS: dict[str, str] = {}
 _START_DAYS_KEPT = 100_000
 
 
+_START_DAYS_OF = select(ConversationFacts.conversation_id, ConversationFacts.started_at).where(
+    ConversationFacts.conversation_id.in_(bindparam("conversations", expanding=True)))
+_FORGET_DAYS = delete(DaySummary).where(DaySummary.day.in_(bindparam("days", expanding=True)))
+
+
 def _invalidate(connection: Connection, conversation_ids: set[str]) -> None:
     """Forget the day summaries of the days these conversations started on."""
     unknown = [c for c in conversation_ids if c not in _START_DAYS]
     if unknown:
         if len(_START_DAYS) + len(unknown) > _START_DAYS_KEPT:
             _START_DAYS.clear()
-        for conversation_id, started in connection.execute(
-                select(ConversationFacts.conversation_id, ConversationFacts.started_at)
-                .where(ConversationFacts.conversation_id.in_(unknown))):
+        for conversation_id, started in connection.execute(_START_DAYS_OF, {"conversations": unknown}):
             _START_DAYS[conversation_id] = _day_of(started)
-    days = {_START_DAYS[c] for c in conversation_ids if c in _START_DAYS}
+    days = sorted({_START_DAYS[c] for c in conversation_ids if c in _START_DAYS})
     if days:
-        connection.execute(delete(DaySummary).where(DaySummary.day.in_(days)))
+        connection.execute(_FORGET_DAYS, {"days": days})
+
+
+def record(connection: Connection, conversation_id: str, stored: Sequence[Message] = (),
+           read: Sequence[Message] = ()) -> None:
+    """The facts of messages one transaction stored (with Core statements, which no flush
+    sees) and of stored messages whose analysis it wrote, by the listener's rules."""
+    change = _Change()
+    for message in stored:
+        change.stored(message)
+        if message.analysis:
+            change.read(message)
+    for message in read:
+        change.read(message)
+    change.write(connection, conversation_id)
+    _invalidate(connection, {conversation_id})
 
 
 def _after_flush(session: Session, _context: Any) -> None:

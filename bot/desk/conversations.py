@@ -9,9 +9,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
+from bot.analytics import facts
 from bot.db import utcnow
 from bot.desk.models import Conversation, DeliveryStatus, Message, Mode, Sender
 
@@ -36,6 +37,42 @@ def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# A turn's writes, built once (a statement built per call costs more CPU than running it)
+# and run as Core statements: facts.record keeps the analytics that a flush would have.
+_MESSAGES = Message.__table__
+_INSERT_MESSAGE = insert(_MESSAGES).returning(_MESSAGES.c.id, sort_by_parameter_order=True)
+_ANSWERED = (update(_MESSAGES).where(_MESSAGES.c.id == bindparam("answered"))
+             .values(status=DeliveryStatus.answered))
+_ANSWERED_WITH_ANALYSIS = _ANSWERED.values(analysis=bindparam("new_analysis", type_=_MESSAGES.c.analysis.type))
+_KEEP_POLICY_STATE = (update(Conversation.__table__).where(Conversation.__table__.c.id == bindparam("state_of"))
+                      .values(policy_state=bindparam("new_policy_state",
+                                                     type_=Conversation.__table__.c.policy_state.type)))
+
+
+def _insert_customer_message(connection: Connection, conversation_id: str, text: str,
+                             redacted: tuple[str, ...]) -> Message:
+    message = Message(conversation_id=conversation_id, sender=Sender.customer, text=text,
+                      status=DeliveryStatus.received, created_at=utcnow(),
+                      payload={"redacted": list(redacted)} if redacted else None)
+    message.id = connection.execute(_INSERT_MESSAGE, _row(message)).scalar_one()
+    facts.record(connection, conversation_id, stored=[message])
+    return message
+
+
+_CONVERSATION = select(Conversation).where(Conversation.id == bindparam("conversation_id"))
+
+
+def _read_conversation(session: Session, conversation_id: str) -> Conversation | None:
+    """Session.get builds its statement anew each call: twice a turn, that showed."""
+    return session.execute(_CONVERSATION, {"conversation_id": conversation_id}).scalar_one_or_none()
+
+
+def _row(message: Message) -> dict:
+    """A new message's columns; its analysis comes later (and stays SQL NULL until then)."""
+    return {"conversation_id": message.conversation_id, "sender": message.sender, "text": message.text,
+            "payload": message.payload, "status": message.status, "created_at": message.created_at}
+
+
 class ConversationStore:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
@@ -53,8 +90,7 @@ class ConversationStore:
         """Return the conversation if the token opens it, else raise ConversationNotFound."""
         if not _storable_id(conversation_id):
             raise ConversationNotFound(conversation_id)
-        with self._sessions() as session:
-            conversation = session.get(Conversation, conversation_id)
+        conversation = self.get(conversation_id)
         if conversation is None or token is None or not hmac.compare_digest(
             conversation.token_hash, _hash_token(token)
         ):
@@ -66,38 +102,48 @@ class ConversationStore:
         if not _storable_id(conversation_id):
             return None
         with self._sessions() as session:
-            return session.get(Conversation, conversation_id)
+            return _read_conversation(session, conversation_id)
 
     def add_customer_message(self, conversation_id: str, text: str, redacted: tuple[str, ...] = ()) -> Message:
         """`redacted`: what bot.privacy.redact masked in the text (kept so the customer is told)."""
-        message = Message(conversation_id=conversation_id, sender=Sender.customer, text=text,
-                          status=DeliveryStatus.received,
-                          payload={"redacted": list(redacted)} if redacted else None)
         with self._sessions.begin() as session:
-            session.add(message)
-        return message
+            return _insert_customer_message(session.connection(), conversation_id, text, redacted)
+
+    def receive(self, conversation_id: str, text: str, redacted: tuple[str, ...] = ()) -> tuple[Message, Conversation]:
+        """Store a customer message and read the conversation as it is now (its mode decides
+        who answers), in one transaction: a turn's first trip to the database."""
+        with self._sessions.begin() as session:
+            message = _insert_customer_message(session.connection(), conversation_id, text, redacted)
+            return message, _read_conversation(session, conversation_id)
 
     def record_bot_replies(self, message: Message, replies: list[dict],
                            analysis: dict | None = None, policy_state: dict | None = None) -> list[Message]:
         """Store the bot's replies, mark the customer message answered and keep its analysis
         and the escalation policy's state after it, in one transaction."""
+        now = utcnow()
         stored = [
             Message(conversation_id=message.conversation_id, sender=Sender.bot,
-                    text=reply.get("text") or "",
+                    text=reply.get("text") or "", created_at=now,
                     payload={k: v for k, v in reply.items() if k not in ("text", "recipient_id")} or None)
             for reply in replies
         ]
         with self._sessions.begin() as session:
-            stored_message = session.get(Message, message.id)  # before add_all: no flush yet
-            session.add_all(stored)
-            stored_message.status = DeliveryStatus.answered
-            if analysis is not None:
-                stored_message.analysis = analysis
-            if policy_state is not None:  # after the one flush of the replies and the analysis
-                session.execute(update(Conversation).where(Conversation.id == message.conversation_id)
-                                .values(policy_state=policy_state))
+            connection = session.connection()
+            if stored:
+                ids = connection.execute(_INSERT_MESSAGE, [_row(m) for m in stored]).scalars().all()
+                for reply, reply_id in zip(stored, ids, strict=True):
+                    reply.id = reply_id
+            if analysis is None:
+                connection.execute(_ANSWERED, {"answered": message.id})
+            else:
+                connection.execute(_ANSWERED_WITH_ANALYSIS, {"answered": message.id, "new_analysis": analysis})
+            if policy_state is not None:
+                connection.execute(_KEEP_POLICY_STATE, {"state_of": message.conversation_id,
+                                                        "new_policy_state": policy_state})
+            message.analysis = analysis if analysis is not None else message.analysis
+            facts.record(connection, message.conversation_id, stored=stored,
+                         read=[message] if analysis is not None else [])
         message.status = DeliveryStatus.answered
-        message.analysis = analysis if analysis is not None else message.analysis
         return stored
 
     def add_message(self, conversation_id: str, sender: Sender, text: str,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from starlette.concurrency import run_in_threadpool
 
@@ -19,6 +21,8 @@ from bot.desk.survey import SolvedSurvey
 from bot.locks import LockUnavailable, Locks
 from bot.privacy.redact import Redactor
 from bot.text import clean
+
+T = TypeVar("T")
 
 
 class InvalidMessage(ValueError):
@@ -81,10 +85,10 @@ class MessageRouter:
         text = check_text(text, self._max_chars)
         try:
             async with self._locks.hold(f"conversation:{conversation.id}"):
-                message = await self._store_message(conversation, text)
-                return await self._answer(conversation, message)
+                message, current = await self._store_message(conversation, text, self._store.receive)
+                return await self._answer(current, message)
         except LockUnavailable as error:  # raised before the block ran: nothing is stored yet
-            message = await self._store_message(conversation, text)
+            message = await self._store_message(conversation, text, self._store.add_customer_message)
             await run_in_threadpool(self._store.mark_failed, message)  # recovery answers it, in order
             self._metrics.bot_unavailable.labels("locks").inc()
             raise BotUnavailable(message, str(error)) from error
@@ -93,20 +97,22 @@ class MessageRouter:
         """Validate and store only: a channel that must acknowledge at once (Slack) stores the
         message before it answers the provider, then calls `answer` in the background."""
         text = check_text(text, self._max_chars)
-        return await self._store_message(conversation, text)
+        return await self._store_message(conversation, text, self._store.add_customer_message)
 
-    async def _store_message(self, conversation: Conversation, text: str) -> Message:
+    async def _store_message(self, conversation: Conversation, text: str, store: Callable[..., T]) -> T:
+        """`store`: the store's add_customer_message, or its receive (which also reads the
+        conversation back)."""
         redaction = self._redactor.redact(text)
         with self._metrics.timed("store"):
-            message = await run_in_threadpool(self._store.add_customer_message, conversation.id,
-                                              redaction.text, redaction.kinds)
+            stored = await run_in_threadpool(store, conversation.id, redaction.text, redaction.kinds)
         self._metrics.customer_messages.labels(conversation.channel).inc()
-        return message
+        return stored
 
     async def answer(self, conversation: Conversation, message: Message) -> Exchange:
         try:
             async with self._locks.hold(f"conversation:{conversation.id}"):
-                return await self._answer(conversation, message)
+                current = await run_in_threadpool(self._store.get, conversation.id)
+                return await self._answer(current, message)
         except LockUnavailable as error:
             await run_in_threadpool(self._store.mark_failed, message)
             self._metrics.bot_unavailable.labels("locks").inc()
@@ -125,6 +131,7 @@ class MessageRouter:
             return await self._ask_bot(conversation, current)
 
     async def _answer(self, conversation: Conversation, message: Message) -> Exchange:
+        """`conversation` as read under the conversation's lock (a person may have taken it)."""
         notice = await self._redaction_notice(message)
         exchange = await self._answer_as_mode(conversation, message)
         if notice is not None:
@@ -137,8 +144,7 @@ class MessageRouter:
             return None
         return await run_in_threadpool(self._store.tell_once, message.conversation_id, notices.redacted(kinds))
 
-    async def _answer_as_mode(self, conversation: Conversation, message: Message) -> Exchange:
-        current = await run_in_threadpool(self._store.get, conversation.id)
+    async def _answer_as_mode(self, current: Conversation, message: Message) -> Exchange:
         if current.mode == Mode.human:
             return Exchange(message, await self._escalator.while_with_a_person(current, message))
         if current.mode == Mode.rating:

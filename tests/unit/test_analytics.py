@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import numpy as np
 import pytest
+from sqlalchemy import select
 
 from bot.analytics.facts import rebuild, track, turn_outcome
 from bot.analytics.report import ReportError, build_report, conversations_behind, period
@@ -272,3 +273,34 @@ def test_markdown_and_csv_exports(week):
     assert "escalation_rate,Escalation rate,share,0.5,0.0" in rows
     with pytest.raises(ReportError, match="unknown table"):
         to_csv(report, "everything")
+
+
+def _facts_and_hours(sessions) -> tuple[list[dict], list[tuple]]:  # noqa: ANN001
+    from bot.analytics.facts import ActivityHour, ConversationFacts
+    with sessions() as session:
+        facts = [{c.name: getattr(row, c.name) for c in ConversationFacts.__table__.columns}
+                 for row in session.scalars(select(ConversationFacts).order_by(ConversationFacts.conversation_id))]
+        hours = session.execute(select(ActivityHour.hour, ActivityHour.channel, ActivityHour.conversations,
+                                       ActivityHour.customer_messages)
+                                .order_by(ActivityHour.hour, ActivityHour.channel)).all()
+    return facts, [tuple(h) for h in hours]
+
+
+def test_the_desks_turns_keep_the_facts_a_rebuild_computes(sessions):
+    """The desk stores a turn with Core statements, not through the flush listener."""
+    store = ConversationStore(track(sessions))
+    first, second = store.create(), store.create(channel="telegram")
+    turns = [(first.id, "hi", bot_mode("greet")), (first.id, "where is my parcel", bot_mode("track_order")),
+             (second.id, "asdfgh", bot_mode("nlu_fallback")), (first.id, "refund?", bot_mode("get_refund")),
+             (second.id, "my card is 4111 1111 1111 1111", None), (first.id, "thanks bye", bot_mode("goodbye"))]
+    for conversation_id, text, analysis in turns:
+        message = store.add_customer_message(conversation_id, text)
+        store.record_bot_replies(message, [{"text": "one"}, {"text": "two", "buttons": []}], analysis, {"turns": 1})
+    kept = _facts_and_hours(sessions)
+    by_id = {row["conversation_id"]: row for row in kept[0]}
+    assert (by_id[first.id]["customer_messages"], by_id[first.id]["bot_turns"]) == (4, 4)
+    assert (by_id[first.id]["topic"], by_id[first.id]["said_goodbye"]) == ("track_order", True)
+    assert (by_id[second.id]["fallback_turns"], by_id[second.id]["bot_turns"]) == (1, 1)
+    assert rebuild(sessions) == 2
+    assert _facts_and_hours(sessions) == kept
+    assert [m.text for m in store.transcript(first.id)][:3] == ["hi", "one", "two"]
