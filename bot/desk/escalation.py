@@ -76,7 +76,7 @@ class Escalator:
     async def after_bot_turn(self, conversation: Conversation, message: Message, state: PolicyState,
                              replies: list[dict[str, Any]]) -> list[Message]:
         """Escalate if the customer asked for a person (Rasa's handoff) or the policy says so."""
-        tier = await run_in_threadpool(self._tier, conversation.customer_id)
+        tier = await self._tier_of(conversation.customer_id)
         turn = policy_turn(message)
         decision = self.policy.judge(state, turn, tier) if turn is not None else Decision(False)
         requested = handoff_requested(replies)
@@ -114,7 +114,7 @@ class Escalator:
 
     async def bot_unavailable(self, conversation: Conversation, detail: str) -> list[Message]:
         """Queue a conversation the bot could not answer for too long."""
-        tier = await run_in_threadpool(self._tier, conversation.customer_id)
+        tier = await self._tier_of(conversation.customer_id)
         decision = Decision(True, (Reason("bot_unavailable", detail),), "high" if tier == "vip" else "normal")
         return await self.escalate(conversation, decision, tier)
 
@@ -158,8 +158,10 @@ class Escalator:
         except RasaUnavailable:
             log.warning("could not close the bot's open form in %s", conversation_id)
 
-    def _tier(self, customer_id: str | None) -> str:
-        customer = self.profiles.get_customer(customer_id) if customer_id else None
+    async def _tier_of(self, customer_id: str | None) -> str:
+        if not customer_id:  # an anonymous customer: no trip to the profile store's thread
+            return "standard"
+        customer = await run_in_threadpool(self.profiles.get_customer, customer_id)
         return customer.tier if customer else "standard"
 
     def _rebuilt_state(self, conversation_id: str, before: int) -> PolicyState:
