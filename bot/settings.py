@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     # Rasa gains nothing from more (its CPU is the limit), and the HTTP client's pool costs
     # CPU per request that grows with the requests it holds.
     rasa_max_in_flight: int = Field(32, ge=1)
+    # Threads per desk worker for blocking work (database calls, models). anyio's default of
+    # 40 cost CPU under load: 40 threads taking turns at one interpreter lock.
+    desk_threads: int = Field(8, ge=1)
     # Guards Rasa's HTTP API (trackers), which the desk reads for intents and summaries.
     rasa_token: SecretStr | None = None
     # Signs the console's session cookies; `assistant run` makes one per run when unset.

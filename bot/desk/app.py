@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
@@ -130,6 +131,8 @@ def create_app(settings: Settings | None = None, sentiment: SentimentModel | Non
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Starlette's run_in_threadpool and FastAPI's sync routes share anyio's default limiter.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.desk_threads
         suggester.start()
         await hub.start()
         channels.start()
