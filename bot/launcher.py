@@ -342,6 +342,10 @@ class Stack:
         except httpx.HTTPError:
             return False
 
+    def log_tails(self, lines: int = 40) -> str:
+        """The last lines each service logged: what a failed check shows of the stack."""
+        return "\n".join(filter(None, (self._tail(s, lines) for s in self.services)))
+
     @staticmethod
     def _tail(service: Service, lines: int = 30) -> str:
         if not service.log_path or not service.log_path.exists():

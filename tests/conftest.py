@@ -29,6 +29,19 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         running.stop()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[pytest.TestReport]:
+    """A failed test that ran against a stack shows what its processes logged last (a CI run
+    keeps no stack folder to look in afterwards)."""
+    report = yield
+    if report.failed and call.when == "call":
+        for value in getattr(item, "funcargs", {}).values():
+            running = value if isinstance(value, Stack) else getattr(value, "stack", None)
+            if isinstance(running, Stack):
+                report.sections.append(("stack logs", running.log_tails()))
+    return report
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A throwaway PostgreSQL server for the session (URL prefix without a database name)."""
