@@ -15,6 +15,8 @@ from contextlib import asynccontextmanager
 from typing import Protocol
 from weakref import WeakValueDictionary
 
+from bot.redis_client import connect
+
 log = logging.getLogger(__name__)
 
 
@@ -67,9 +69,10 @@ class RedisLocks:
     shared = True
 
     def __init__(self, url: str, lease_s: float, prefix: str = "harbor:lock:") -> None:
-        from redis.asyncio import Redis
-
-        self._redis = Redis.from_url(url)
+        # A retried SET whose first reply was lost finds the lock held by its own token and
+        # waits out the lease: rare (the connection must drop mid-command), and never a
+        # second holder.
+        self._redis = connect(url)
         self._lease_s = lease_s
         self._prefix = prefix
 

@@ -15,6 +15,8 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
+from bot.redis_client import connect
+
 log = logging.getLogger(__name__)
 
 Deliver = Callable[[dict[str, Any]], Awaitable[None]]
@@ -48,9 +50,7 @@ class LocalBroker:
 
 class RedisBroker:
     def __init__(self, url: str, prefix: str = "harbor:live", presence_lease_s: float = 15.0) -> None:
-        from redis.asyncio import Redis
-
-        self._redis = Redis.from_url(url)
+        self._redis = connect(url)
         self._channel = f"{prefix}:events"
         self._agents_prefix = f"{prefix}:agents:"
         self._worker = uuid.uuid4().hex
