@@ -33,6 +33,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -130,21 +131,22 @@ def upsert_insert(bind: Connection | Engine, table: type[Base]) -> Any:
     return (postgresql if bind.dialect.name == "postgresql" else sqlite).insert(table)
 
 
-@lru_cache(maxsize=4)
-def _hour_upsert(dialect: str) -> Any:
-    """Built once per dialect: a statement built per call costs more CPU than running it."""
-    statement = (postgresql if dialect == "postgresql" else sqlite).insert(ActivityHour)
-    return statement.on_conflict_do_update(
-        index_elements=["hour", "channel", "demo"],
-        set_={"conversations": ActivityHour.conversations + statement.excluded.conversations,
-              "customer_messages": ActivityHour.customer_messages + statement.excluded.customer_messages})
+# One statement for SQLite and PostgreSQL (both take ON CONFLICT ... excluded), as text:
+# SQLAlchemy compiles its dialects' INSERT ... ON CONFLICT anew on every execution (they are
+# not cacheable), which cost more CPU than the rest of a turn's facts.
+_HOUR_UPSERT = text(
+    "INSERT INTO activity_hours (hour, channel, demo, conversations, customer_messages) "
+    "VALUES (:hour, :channel, :demo, :conversations, :customer_messages) "
+    "ON CONFLICT (hour, channel, demo) DO UPDATE SET "
+    "conversations = activity_hours.conversations + excluded.conversations, "
+    "customer_messages = activity_hours.customer_messages + excluded.customer_messages"
+).bindparams(*(bindparam(column.name, type_=column.type) for column in ActivityHour.__table__.columns))
 
 
 def _bump_hour(connection: Connection, moment: datetime, channel: str, demo: bool,
                conversations: int, messages: int) -> None:
-    connection.execute(_hour_upsert(connection.dialect.name),
-                       {"hour": _hour(moment), "channel": channel, "demo": demo,
-                        "conversations": conversations, "customer_messages": messages})
+    connection.execute(_HOUR_UPSERT, {"hour": _hour(moment), "channel": channel, "demo": demo,
+                                      "conversations": conversations, "customer_messages": messages})
 
 
 def _where(conversation_id: str) -> Any:

@@ -40,7 +40,7 @@ def _hash_token(token: str) -> str:
 # A turn's writes, built once (a statement built per call costs more CPU than running it)
 # and run as Core statements: facts.record keeps the analytics that a flush would have.
 _MESSAGES = Message.__table__
-_INSERT_MESSAGE = insert(_MESSAGES).returning(_MESSAGES.c.id, sort_by_parameter_order=True)
+_INSERT_MESSAGE = insert(_MESSAGES).returning(_MESSAGES.c.id)
 _ANSWERED = (update(_MESSAGES).where(_MESSAGES.c.id == bindparam("answered"))
              .values(status=DeliveryStatus.answered))
 _ANSWERED_WITH_ANALYSIS = _ANSWERED.values(analysis=bindparam("new_analysis", type_=_MESSAGES.c.analysis.type))
@@ -129,10 +129,8 @@ class ConversationStore:
         ]
         with self._sessions.begin() as session:
             connection = session.connection()
-            if stored:
-                ids = connection.execute(_INSERT_MESSAGE, [_row(m) for m in stored]).scalars().all()
-                for reply, reply_id in zip(stored, ids, strict=True):
-                    reply.id = reply_id
+            for reply in stored:  # one or two a turn: a batch's INSERT is built anew each time
+                reply.id = connection.execute(_INSERT_MESSAGE, _row(reply)).scalar_one()
             if analysis is None:
                 connection.execute(_ANSWERED, {"answered": message.id})
             else:
