@@ -39,14 +39,13 @@ def _hash_token(token: str) -> str:
 
 # A turn's writes, built once (a statement built per call costs more CPU than running it)
 # and run as Core statements: facts.record keeps the analytics that a flush would have.
-_MESSAGES = Message.__table__
+_MESSAGES, _CONVERSATIONS = Message.__table__, Conversation.__table__
 _INSERT_MESSAGE = insert(_MESSAGES).returning(_MESSAGES.c.id)
 _ANSWERED = (update(_MESSAGES).where(_MESSAGES.c.id == bindparam("answered"))
              .values(status=DeliveryStatus.answered))
 _ANSWERED_WITH_ANALYSIS = _ANSWERED.values(analysis=bindparam("new_analysis", type_=_MESSAGES.c.analysis.type))
-_KEEP_POLICY_STATE = (update(Conversation.__table__).where(Conversation.__table__.c.id == bindparam("state_of"))
-                      .values(policy_state=bindparam("new_policy_state",
-                                                     type_=Conversation.__table__.c.policy_state.type)))
+_KEEP_POLICY_STATE = (update(_CONVERSATIONS).where(_CONVERSATIONS.c.id == bindparam("state_of"))
+                      .values(policy_state=bindparam("new_policy_state", type_=_CONVERSATIONS.c.policy_state.type)))
 
 
 def _insert_customer_message(connection: Connection, conversation_id: str, text: str,
@@ -88,8 +87,6 @@ class ConversationStore:
 
     def authorize(self, conversation_id: str, token: str | None) -> Conversation:
         """Return the conversation if the token opens it, else raise ConversationNotFound."""
-        if not _storable_id(conversation_id):
-            raise ConversationNotFound(conversation_id)
         conversation = self.get(conversation_id)
         if conversation is None or token is None or not hmac.compare_digest(
             conversation.token_hash, _hash_token(token)
@@ -135,10 +132,10 @@ class ConversationStore:
                 connection.execute(_ANSWERED, {"answered": message.id})
             else:
                 connection.execute(_ANSWERED_WITH_ANALYSIS, {"answered": message.id, "new_analysis": analysis})
+                message.analysis = analysis
             if policy_state is not None:
                 connection.execute(_KEEP_POLICY_STATE, {"state_of": message.conversation_id,
                                                         "new_policy_state": policy_state})
-            message.analysis = analysis if analysis is not None else message.analysis
             facts.record(connection, message.conversation_id, stored=stored,
                          read=[message] if analysis is not None else [])
         message.status = DeliveryStatus.answered

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
-from bot.analytics.facts import rebuild, track, turn_outcome
+from bot.analytics.facts import ActivityHour, ConversationFacts, rebuild, track, turn_outcome
 from bot.analytics.report import ReportError, build_report, conversations_behind, period
 from bot.desk.conversations import ConversationStore
 from bot.desk.models import Agent, Conversation, Handoff, HandoffStatus, Message, Mode, Role, Sender
@@ -276,7 +276,6 @@ def test_markdown_and_csv_exports(week):
 
 
 def _facts_and_hours(sessions) -> tuple[list[dict], list[tuple]]:  # noqa: ANN001
-    from bot.analytics.facts import ActivityHour, ConversationFacts
     with sessions() as session:
         facts = [{c.name: getattr(row, c.name) for c in ConversationFacts.__table__.columns}
                  for row in session.scalars(select(ConversationFacts).order_by(ConversationFacts.conversation_id))]
