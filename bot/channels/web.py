@@ -22,11 +22,10 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from bot.desk.conversations import ConversationNotFound, ConversationStore
+from bot.desk.conversations import ConversationNotFound, ConversationStore, OpenedConversation
 from bot.desk.live import LiveHub
 from bot.desk.messaging import BotUnavailable, InvalidMessage, MessageRouter
 from bot.desk.metrics import DeskMetrics
-from bot.desk.models import Conversation
 from bot.desk.rate_limits import RateLimited, RateLimits
 from bot.desk.schemas import (
     ConversationCreated,
@@ -61,11 +60,19 @@ def add_web_routes(app: FastAPI, deps: WebDeps) -> None:
 
     async def conversation_for(
         conversation_id: str, x_conversation_token: Annotated[str | None, Header()] = None
-    ) -> Conversation:
+    ) -> OpenedConversation:
         try:
             return await run_in_threadpool(store.authorize, conversation_id, x_conversation_token)
         except ConversationNotFound:
             raise HTTPException(404, "conversation not found") from None
+
+    async def conversation_to_write_to(
+        conversation_id: str, x_conversation_token: Annotated[str | None, Header()] = None
+    ) -> OpenedConversation:
+        """From this worker's memory when it can be (a turn's token check without a trip to
+        the database): storing the message checks again what the token opens."""
+        opened = store.opened(conversation_id, x_conversation_token)
+        return opened or await conversation_for(conversation_id, x_conversation_token)
 
     @api.post("/api/conversations", status_code=201, response_model=ConversationCreated)
     async def start_conversation(request: Request,
@@ -83,13 +90,15 @@ def add_web_routes(app: FastAPI, deps: WebDeps) -> None:
     @api.post("/api/conversations/{conversation_id}/messages", response_model=ExchangeOut)
     async def post_message(
         request: Request, body: CustomerMessageIn,
-        conversation: Annotated[Conversation, Depends(conversation_for)],
+        conversation: Annotated[OpenedConversation, Depends(conversation_to_write_to)],
     ) -> ExchangeOut | JSONResponse:
         deps.limits.message(conversation.id, address_of(request))
         try:
             exchange = await router.handle(conversation, body.text)
         except InvalidMessage as error:
             raise HTTPException(422, str(error)) from None
+        except ConversationNotFound:  # anonymised since the token was checked
+            raise HTTPException(404, "conversation not found") from None
         except BotUnavailable as error:
             return JSONResponse(status_code=503, content={
                 "error": SAVED, "code": "bot_unavailable", "message": _json(MessageOut.of(error.message))})
@@ -98,7 +107,7 @@ def add_web_routes(app: FastAPI, deps: WebDeps) -> None:
 
     @api.get("/api/conversations/{conversation_id}/messages", response_model=TranscriptOut)
     async def read_transcript(
-        conversation: Annotated[Conversation, Depends(conversation_for)],
+        conversation: Annotated[OpenedConversation, Depends(conversation_for)],
     ) -> TranscriptOut:
         messages = await run_in_threadpool(store.transcript, conversation.id)
         return TranscriptOut(conversation_id=conversation.id,
@@ -121,10 +130,13 @@ def add_web_routes(app: FastAPI, deps: WebDeps) -> None:
                 await serve_frame(websocket, conversation)
         except WebSocketDisconnect:
             return
+        except ConversationNotFound:  # anonymised while the socket was open
+            await websocket.send_json({"type": "error", "error": "conversation not found"})
+            await websocket.close(code=4404)
         finally:
             deps.hub.leave_customer(conversation.id, websocket)
 
-    async def serve_frame(websocket: WebSocket, conversation: Conversation) -> None:
+    async def serve_frame(websocket: WebSocket, conversation: OpenedConversation) -> None:
         raw = await websocket.receive_text()
         try:
             body = CustomerMessageIn.model_validate_json(raw)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from cachetools import TTLCache
 from sqlalchemy import Connection, and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
@@ -27,6 +29,23 @@ class NewConversation:
     token: str
 
 
+@dataclass(frozen=True)
+class OpenedConversation:
+    """A conversation as a customer's token opened it: enough to route a message (who answers
+    is read under the conversation's lock) and to check at store time that the token still
+    opens it (an anonymised conversation's token opens nothing)."""
+
+    id: str
+    channel: str
+    token_hash: str
+
+
+# Conversations this worker opened or authorized lately, so a turn's token check needs no
+# trip to the database; what the token opens is checked again in the turn's first write.
+OPENED_KEPT = 10_000
+OPENED_FOR_S = 300.0
+
+
 def _storable_id(conversation_id: str) -> bool:
     """Ids come from URLs; PostgreSQL refuses a NUL even in a lookup, so such an id is
     simply unknown (as it is on SQLite)."""
@@ -35,6 +54,10 @@ def _storable_id(conversation_id: str) -> bool:
 
 def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _opens(token_hash: str, token: str | None) -> bool:
+    return token is not None and hmac.compare_digest(token_hash, _hash_token(token))
 
 
 # A turn's writes, built once (a statement built per call costs more CPU than running it)
@@ -75,6 +98,8 @@ def _row(message: Message) -> dict:
 class ConversationStore:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
+        self._opened: TTLCache[str, OpenedConversation] = TTLCache(OPENED_KEPT, OPENED_FOR_S)
+        self._opened_lock = threading.Lock()  # authorize fills it from the thread pool
 
     def create(self, channel: str = "web", customer_id: str | None = None) -> NewConversation:
         """Open a conversation; the token is shown once and only its hash is kept."""
@@ -83,16 +108,33 @@ class ConversationStore:
                                     customer_id=customer_id)
         with self._sessions.begin() as session:
             session.add(conversation)
+        self._keep_opened(conversation)
         return NewConversation(id=conversation.id, token=token)
 
-    def authorize(self, conversation_id: str, token: str | None) -> Conversation:
-        """Return the conversation if the token opens it, else raise ConversationNotFound."""
+    def authorize(self, conversation_id: str, token: str | None) -> OpenedConversation:
+        """The conversation if the token opens it, else ConversationNotFound: the database's
+        answer, remembered for `opened`."""
         conversation = self.get(conversation_id)
-        if conversation is None or token is None or not hmac.compare_digest(
-            conversation.token_hash, _hash_token(token)
-        ):
+        if conversation is None or not _opens(conversation.token_hash, token):
             raise ConversationNotFound(conversation_id)
-        return conversation
+        return self._keep_opened(conversation)
+
+    def opened(self, conversation_id: str, token: str | None) -> OpenedConversation | None:
+        """The conversation from memory if this worker opened it lately and the token opens
+        it; None means "ask `authorize`", not "refused"."""
+        with self._opened_lock:
+            opened = self._opened.get(conversation_id)
+        return opened if opened is not None and _opens(opened.token_hash, token) else None
+
+    def _keep_opened(self, conversation: Conversation) -> OpenedConversation:
+        opened = OpenedConversation(conversation.id, conversation.channel, conversation.token_hash)
+        with self._opened_lock:
+            self._opened[conversation.id] = opened
+        return opened
+
+    def _forget_opened(self, conversation_id: str) -> None:
+        with self._opened_lock:
+            self._opened.pop(conversation_id, None)
 
     def get(self, conversation_id: str) -> Conversation | None:
         """The conversation as stored now (its mode changes while a message is in flight)."""
@@ -106,12 +148,20 @@ class ConversationStore:
         with self._sessions.begin() as session:
             return _insert_customer_message(session.connection(), conversation_id, text, redacted)
 
-    def receive(self, conversation_id: str, text: str, redacted: tuple[str, ...] = ()) -> tuple[Message, Conversation]:
-        """Store a customer message and read the conversation as it is now (its mode decides
-        who answers), in one transaction: a turn's first trip to the database."""
+    def receive(self, conversation_id: str, text: str, redacted: tuple[str, ...] = (),
+                token_hash: str | None = None) -> tuple[Message, Conversation]:
+        """Read the conversation as it is now (its mode decides who answers) and store a
+        customer message, in one transaction: a turn's first trip to the database.
+        `token_hash`: what a customer's token was checked against; when the conversation no
+        longer has it (anonymised since), ConversationNotFound and nothing is stored."""
         with self._sessions.begin() as session:
+            current = _read_conversation(session, conversation_id)
+            if current is None or (token_hash is not None
+                                   and not hmac.compare_digest(current.token_hash, token_hash)):
+                self._forget_opened(conversation_id)
+                raise ConversationNotFound(conversation_id)
             message = _insert_customer_message(session.connection(), conversation_id, text, redacted)
-            return message, _read_conversation(session, conversation_id)
+            return message, current
 
     def record_bot_replies(self, message: Message, replies: list[dict],
                            analysis: dict | None = None, policy_state: dict | None = None) -> list[Message]:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TypeVar
 
 from starlette.concurrency import run_in_threadpool
 
 from bot.desk.action_health import ActionHealth
 from bot.desk.analysis import analysis_of, reply_marker, sentiment_read, shown
-from bot.desk.conversations import ConversationStore
+from bot.desk.conversations import ConversationStore, OpenedConversation
 from bot.desk.escalation import Escalator
 from bot.desk.metrics import DeskMetrics
 from bot.desk import notices
@@ -78,14 +79,17 @@ class MessageRouter:
         # replies stay in order.
         self._locks = locks
 
-    async def handle(self, conversation: Conversation, text: str) -> Exchange:
+    async def handle(self, conversation: Conversation | OpenedConversation, text: str) -> Exchange:
         """Store the message, then let whoever answers now answer it: the bot, or (in human
         mode) nobody but the agent, later; after a resolution, the rating question first, and
-        after a farewell, "did I solve your problem?"."""
+        after a farewell, "did I solve your problem?". A conversation a customer's token
+        opened raises ConversationNotFound (nothing stored) if the token no longer opens it."""
         text = check_text(text, self._max_chars)
+        receive = (partial(self._store.receive, token_hash=conversation.token_hash)
+                   if isinstance(conversation, OpenedConversation) else self._store.receive)
         try:
             async with self._locks.hold(f"conversation:{conversation.id}"):
-                message, current = await self._store_message(conversation, text, self._store.receive)
+                message, current = await self._store_message(conversation, text, receive)
                 return await self._answer(current, message)
         except LockUnavailable as error:  # raised before the block ran: nothing is stored yet
             message = await self._store_message(conversation, text, self._store.add_customer_message)
@@ -99,7 +103,8 @@ class MessageRouter:
         text = check_text(text, self._max_chars)
         return await self._store_message(conversation, text, self._store.add_customer_message)
 
-    async def _store_message(self, conversation: Conversation, text: str, store: Callable[..., T]) -> T:
+    async def _store_message(self, conversation: Conversation | OpenedConversation, text: str,
+                             store: Callable[..., T]) -> T:
         """`store`: the store's add_customer_message, or its receive (which also reads the
         conversation back)."""
         redaction = self._redactor.redact(text)

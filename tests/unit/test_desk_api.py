@@ -2,9 +2,14 @@
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from starlette.websockets import WebSocketDisconnect
 
+from bot.db import make_engine, make_session_factory
 from bot.desk.app import create_app
+from bot.desk.models import Message
 from bot.launcher import free_port
+from bot.privacy.scrub import anonymise_conversations
 from bot.settings import Settings
 
 
@@ -105,6 +110,49 @@ def test_websocket_reports_bad_frames_and_keeps_the_connection(client, conversat
         assert ack["type"] == "ack" and ack["message"]["status"] == "failed"
         assert "your message was saved" in ws.receive_json()["error"]
     assert [m["text"] for m in transcript(client, conversation)] == ["hello"]
+
+
+def anonymise(desk_db_url, conversation_id):
+    """What retention or an erasure does, from another process's point of view."""
+    engine = make_engine(desk_db_url)
+    with make_session_factory(engine).begin() as session:
+        anonymise_conversations(session, [conversation_id])
+    engine.dispose()
+
+
+def stored_messages(desk_db_url, conversation_id):
+    engine = make_engine(desk_db_url)
+    with engine.connect() as connection:
+        count = connection.execute(select(func.count()).select_from(Message)
+                                   .where(Message.conversation_id == conversation_id)).scalar_one()
+    engine.dispose()
+    return count
+
+
+def test_a_token_opens_nothing_once_its_conversation_is_anonymised(client, conversation, desk_db_url):
+    """The desk remembers the conversations it opened (no database trip per token check);
+    what a token opens is checked again when the message is stored."""
+    conversation_id, headers = conversation
+    assert transcript(client, conversation) == []
+    anonymise(desk_db_url, conversation_id)
+    response = client.post(f"/api/conversations/{conversation_id}/messages",
+                           json={"text": "my card is 4111 1111 1111 1111"}, headers=headers)
+    assert response.status_code == 404 and response.json() == {"error": "conversation not found"}
+    assert stored_messages(desk_db_url, conversation_id) == 0
+    assert client.get(f"/api/conversations/{conversation_id}/messages", headers=headers).status_code == 404
+
+
+def test_an_open_socket_stores_nothing_once_its_conversation_is_anonymised(client, conversation, desk_db_url):
+    conversation_id, headers = conversation
+    token = headers["X-Conversation-Token"]
+    with client.websocket_connect(f"/ws/conversations/{conversation_id}?token={token}") as ws:
+        anonymise(desk_db_url, conversation_id)
+        ws.send_json({"text": "hello again"})
+        assert ws.receive_json() == {"type": "error", "error": "conversation not found"}
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_json()
+        assert closed.value.code == 4404
+    assert stored_messages(desk_db_url, conversation_id) == 0
 
 
 def test_the_store_page_loads_the_widget(client):
