@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -262,6 +262,9 @@ _START_DAYS_KEPT = 100_000
 _START_DAYS_OF = select(ConversationFacts.conversation_id, ConversationFacts.started_at).where(
     ConversationFacts.conversation_id.in_(bindparam("conversations", expanding=True)))
 _FORGET_DAYS = delete(DaySummary).where(DaySummary.day.in_(bindparam("days", expanding=True)))
+# A day is kept only once it is over (report._settled); a write this long before the day
+# ends has committed before any report can keep it, so it has nothing to forget.
+_UNKEPT_FOR = timedelta(minutes=5)
 
 
 def _invalidate(connection: Connection, conversation_ids: set[str]) -> None:
@@ -272,7 +275,8 @@ def _invalidate(connection: Connection, conversation_ids: set[str]) -> None:
             _START_DAYS.clear()
         for conversation_id, started in connection.execute(_START_DAYS_OF, {"conversations": unknown}):
             _START_DAYS[conversation_id] = _day_of(started)
-    days = sorted({_START_DAYS[c] for c in conversation_ids if c in _START_DAYS})
+    unkept = (utcnow() + _UNKEPT_FOR).date().isoformat()
+    days = sorted({_START_DAYS[c] for c in conversation_ids if c in _START_DAYS} - {unkept})
     if days:
         connection.execute(_FORGET_DAYS, {"days": days})
 
