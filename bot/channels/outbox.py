@@ -8,7 +8,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,8 +31,17 @@ class SendFailed(Exception):
         self.retry_after_s = retry_after_s
 
 
+# After a round that failed (Redis or the database unreachable), the next one comes this soon.
+AFTER_FAILED_ROUND_S = 0.5
+
 # Sends one stored payload to one recipient, or raises SendFailed.
 Send = Callable[[str, dict], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Due:
+    queues: list[list[Delivery]]  # each conversation's pending deliveries whose time has come
+    next_at: datetime | None  # when the first of the others comes due (a retry), if any
 
 
 @dataclass(frozen=True)
@@ -65,7 +74,7 @@ class Outbox:
                 also(session)
         return [row.id for row in rows]
 
-    def due(self, limit: int = 500) -> list[list[Delivery]]:
+    def due(self, limit: int = 500) -> Due:
         """Each conversation's pending deliveries in order, if the first one's time has come
         (a later one never overtakes an earlier one that is waiting to be retried)."""
         with self._sessions() as session:
@@ -75,7 +84,8 @@ class Outbox:
         for delivery in pending:
             queues.setdefault(delivery.conversation_id, []).append(delivery)
         now = utcnow()
-        return [queue for queue in queues.values() if aware(queue[0].next_attempt_at) <= now]
+        waiting = [aware(q[0].next_attempt_at) for q in queues.values() if aware(q[0].next_attempt_at) > now]
+        return Due([q for q in queues.values() if aware(q[0].next_attempt_at) <= now], min(waiting, default=None))
 
     def still_pending(self, delivery_ids: list[int]) -> list[Delivery]:
         """Those of these deliveries nobody has sent meanwhile (another desk worker may have)."""
@@ -111,10 +121,12 @@ class Outbox:
 
 
 class OutboxWorker:
-    """Sends due deliveries; woken at once by `wake()` after an enqueue, else polls. With
-    several desk workers, one worker at a time sends a conversation's queue (a shared lock)."""
+    """Sends due deliveries; woken at once by `wake()` after an enqueue, at a retry's time,
+    and otherwise looks every `poll_s` (for what another desk worker left when it stopped).
+    With several desk workers, one worker at a time sends a conversation's queue (a shared
+    lock)."""
 
-    def __init__(self, outbox: Outbox, senders: dict[str, Send], poll_s: float = 0.5,
+    def __init__(self, outbox: Outbox, senders: dict[str, Send], poll_s: float = 5.0,
                  locks: Locks | None = None, metrics: DeskMetrics | None = None) -> None:
         self._outbox = outbox
         self._metrics = metrics or DeskMetrics()  # unscraped when none is given
@@ -146,19 +158,24 @@ class OutboxWorker:
 
     async def _run(self) -> None:
         while not self._stopping:
+            wait_s = self._poll_s
+            self._wake.clear()  # before the round: an enqueue during it wakes the next one
             try:
                 due = await run_in_threadpool(self._outbox.due)
-                await asyncio.gather(*(self._send_queue(queue) for queue in due))
+                await asyncio.gather(*(self._send_queue(queue) for queue in due.queues))
+                if due.queues:
+                    continue  # more may have come due meanwhile
+                if due.next_at is not None:
+                    wait_s = min(wait_s, max(0.0, (due.next_at - utcnow()).total_seconds()))
             except LockUnavailable:  # Redis is down: the rows wait, unsent, for a later round
                 log.warning("outbox worker: the lock store (Redis) is unreachable; deliveries wait")
-                due = []
+                wait_s = min(wait_s, AFTER_FAILED_ROUND_S)
             except Exception:  # a broken row or database hiccup must not stop deliveries
                 log.exception("outbox worker: delivery round failed")
-                due = []
-            if not due and not self._stopping:
-                self._wake.clear()
+                wait_s = min(wait_s, AFTER_FAILED_ROUND_S)
+            if not self._stopping:
                 try:
-                    await asyncio.wait_for(self._wake.wait(), self._poll_s)
+                    await asyncio.wait_for(self._wake.wait(), wait_s)
                 except asyncio.TimeoutError:
                     pass
 

@@ -68,3 +68,30 @@ def test_a_permanent_failure_is_marked_and_does_not_block_forever(sessions):
     assert (views[bad].status, views[bad].attempts) == ("failed", 1)
     assert "blocked by the user" in views[bad].last_error
     assert views[good].status == "sent" and delivered == ["next"]
+
+
+def test_a_retry_goes_out_at_its_time_however_seldom_the_worker_looks_otherwise(sessions):
+    """An idle worker looks for leftovers rarely; a provider's Retry-After is still kept."""
+    cid = ConversationStore(sessions).create("telegram").id
+    outbox = Outbox(sessions)
+    outbox.enqueue(cid, "telegram", "1", [(None, {"text": "your parcel left the depot"})])
+    attempts: list[float] = []
+
+    async def send(_: str, payload: dict) -> None:
+        attempts.append(asyncio.get_running_loop().time())
+        if len(attempts) == 1:
+            raise SendFailed("429 Too Many Requests", retry=True, retry_after_s=0.3)
+
+    async def run_worker() -> None:
+        worker = OutboxWorker(outbox, {"telegram": send}, poll_s=60)
+        worker.start()
+        for _ in range(300):
+            if len(attempts) == 2:
+                break
+            await asyncio.sleep(0.01)
+        await worker.stop()
+
+    asyncio.run(run_worker())
+    assert len(attempts) == 2 and 0.25 <= attempts[1] - attempts[0] < 2.5
+    [view] = outbox.for_conversation(cid)
+    assert (view.status, view.attempts) == ("sent", 2)
