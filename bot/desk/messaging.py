@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -78,6 +79,8 @@ class MessageRouter:
         # One customer message at a time per conversation (across desk workers too), so
         # replies stay in order.
         self._locks = locks
+        # Set when a message is left for recovery to answer, so that it looks at once.
+        self.owed = asyncio.Event()
 
     async def handle(self, conversation: Conversation | OpenedConversation, text: str) -> Exchange:
         """Store the message, then let whoever answers now answer it: the bot, or (in human
@@ -93,7 +96,7 @@ class MessageRouter:
                 return await self._answer(current, message)
         except LockUnavailable as error:  # raised before the block ran: nothing is stored yet
             message = await self._store_message(conversation, text, self._store.add_customer_message)
-            await run_in_threadpool(self._store.mark_failed, message)  # recovery answers it, in order
+            await self._leave_for_recovery(message)  # recovery answers it, in order
             self._metrics.bot_unavailable.labels("locks").inc()
             raise BotUnavailable(message, str(error)) from error
 
@@ -119,7 +122,7 @@ class MessageRouter:
                 current = await run_in_threadpool(self._store.get, conversation.id)
                 return await self._answer(current, message)
         except LockUnavailable as error:
-            await run_in_threadpool(self._store.mark_failed, message)
+            await self._leave_for_recovery(message)
             self._metrics.bot_unavailable.labels("locks").inc()
             raise BotUnavailable(message, str(error)) from error
 
@@ -134,6 +137,10 @@ class MessageRouter:
             if conversation.mode != Mode.bot:
                 return None
             return await self._ask_bot(conversation, current)
+
+    async def _leave_for_recovery(self, message: Message) -> None:
+        await run_in_threadpool(self._store.mark_failed, message)
+        self.owed.set()
 
     async def _answer(self, conversation: Conversation, message: Message) -> Exchange:
         """`conversation` as read under the conversation's lock (a person may have taken it)."""
@@ -165,14 +172,14 @@ class MessageRouter:
     async def _ask_bot(self, conversation: Conversation, message: Message) -> Exchange:
         metadata = {"channel": conversation.channel, "customer_id": conversation.customer_id}
         if not self._actions.up:
-            await run_in_threadpool(self._store.mark_failed, message)
+            await self._leave_for_recovery(message)
             self._metrics.bot_unavailable.labels("action_server").inc()
             raise BotUnavailable(message, "the action server is down")
         try:
             with self._metrics.timed("rasa"):
                 turn = await self._rasa.send(conversation.id, message.text, metadata)
         except RasaUnavailable as error:
-            await run_in_threadpool(self._store.mark_failed, message)
+            await self._leave_for_recovery(message)
             self._metrics.bot_unavailable.labels("rasa").inc()
             raise BotUnavailable(message, str(error)) from error
         replies = turn.replies
@@ -182,7 +189,7 @@ class MessageRouter:
         analysis = analysis_of(score, turn.reading, Mode.bot, replies)
         if turn.unreachable_actions:  # Rasa's reply stands in for actions that failed
             await self._actions.check()  # the next turns wait until it is back
-            await run_in_threadpool(self._store.mark_failed, message)
+            await self._leave_for_recovery(message)
             self._metrics.bot_unavailable.labels("action_server").inc()
             raise BotUnavailable(message, "the action server went down during the turn")
         message.analysis = analysis

@@ -29,7 +29,7 @@ Tell = Callable[[str, list[Message]], Awaitable[None]]
 class Recovery:
     def __init__(self, store: ConversationStore, router: MessageRouter, rasa: RasaClient,
                  escalator: Escalator, tell: Tell, turn_timeout_s: float, give_up_after_s: float,
-                 actions: ActionHealth, locks: Locks, poll_s: float = 2.0) -> None:
+                 actions: ActionHealth, locks: Locks, poll_s: float = 2.0, idle_poll_s: float = 10.0) -> None:
         self._store = store
         self._locks = locks
         self._actions = actions
@@ -39,7 +39,10 @@ class Recovery:
         self._tell = tell
         self._stuck_after = timedelta(seconds=turn_timeout_s + 10)  # no live turn takes that long
         self._give_up_after = timedelta(seconds=give_up_after_s)
+        # Every `poll_s` while messages are owed; else every `idle_poll_s` (for turns a restart
+        # cut short) or at once when this worker's router leaves one for recovery.
         self._poll_s = poll_s
+        self._idle_poll_s = idle_poll_s
         self._task: asyncio.Task | None = None
         self._rasa_was_down = False
         self._locks_were_down = False
@@ -53,9 +56,12 @@ class Recovery:
             await asyncio.gather(self._task, return_exceptions=True)
 
     async def _run(self) -> None:
+        owed = self._router.owed
         while True:
+            owing = True
+            owed.clear()  # before the sweep: a message left during it brings the next one
             try:
-                await self.sweep()
+                owing = await self.sweep()
                 self._locks_were_down = False
             except LockUnavailable:  # Redis is down: the owed messages wait, stored
                 if not self._locks_were_down:
@@ -63,25 +69,31 @@ class Recovery:
                 self._locks_were_down = True
             except Exception:  # a database hiccup must not end recovery
                 log.exception("recovery: sweep failed")
-            await asyncio.sleep(self._poll_s)
+            if owing:
+                await asyncio.sleep(self._poll_s)
+                continue
+            try:
+                await asyncio.wait_for(owed.wait(), self._idle_poll_s)
+            except asyncio.TimeoutError:
+                pass
 
-    async def sweep(self) -> None:
-        """One desk worker at a time: the others' sweeps skip while one runs."""
+    async def sweep(self) -> bool:
+        """One desk worker at a time: the others' sweeps skip while one runs. True when
+        messages were owed (the next sweep comes sooner)."""
         async with self._locks.try_hold("recovery") as held:
-            if held:
-                await self._sweep()
+            return await self._sweep() if held else False
 
-    async def _sweep(self) -> None:
+    async def _sweep(self) -> bool:
         owed = await run_in_threadpool(self._store.owed, utcnow() - self._stuck_after)
         if not owed:
-            return
+            return False
         if not await self._rasa.healthy() or not await self._actions.check():
             if not self._rasa_was_down:
                 log.warning("recovery: Rasa or the action server is down; %d message(s) wait for an answer",
                         len(owed))
             self._rasa_was_down = True
             await self._give_up_on_long_waits(owed)
-            return
+            return True
         if self._rasa_was_down:
             log.warning("recovery: the bot is back; answering %d waiting message(s)", len(owed))
             self._rasa_was_down = False
@@ -89,9 +101,10 @@ class Recovery:
             try:
                 exchange = await self._router.answer_owed(message)
             except BotUnavailable:
-                return  # down again: the next sweep tries from here
+                return True  # down again: the next sweep tries from here
             if exchange is not None:
                 await self._tell(message.conversation_id, exchange.replies)
+        return True
 
     async def _give_up_on_long_waits(self, owed: list[Message]) -> None:
         now, waiting = utcnow(), {}
