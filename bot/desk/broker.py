@@ -49,19 +49,29 @@ class LocalBroker:
 
 
 class RedisBroker:
-    def __init__(self, url: str, prefix: str = "harbor:live", presence_lease_s: float = 15.0) -> None:
+    """A worker starts whether or not Redis is up: until it is, its own sockets get their
+    updates and the others' wait (the listener keeps reconnecting)."""
+
+    def __init__(self, url: str, prefix: str = "harbor:live", presence_lease_s: float = 15.0,
+                 subscribe_wait_s: float = 3.0) -> None:
         self._redis = connect(url)
         self._channel = f"{prefix}:events"
         self._agents_prefix = f"{prefix}:agents:"
         self._worker = uuid.uuid4().hex
         self._lease_s = presence_lease_s
+        self._subscribe_wait_s = subscribe_wait_s
         self._tasks: list[asyncio.Task] = []
         self._listening = asyncio.Event()
 
     async def start(self, deliver: Deliver, local_agents: LocalAgents) -> None:
+        """Subscribed before it returns when Redis answers, so no update is missed then."""
         self._tasks = [asyncio.ensure_future(self._listen(deliver)),
                        asyncio.ensure_future(self._renew_presence(local_agents))]
-        await asyncio.wait_for(self._listening.wait(), 10)
+        try:
+            await asyncio.wait_for(self._listening.wait(), self._subscribe_wait_s)
+        except asyncio.TimeoutError:
+            log.warning("Redis is unreachable: this desk worker starts without other workers' "
+                        "live updates, and subscribes when Redis is back")
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -98,11 +108,15 @@ class RedisBroker:
         return len({int(m) for m in members} | local)
 
     async def _listen(self, deliver: Deliver) -> None:
+        interrupted = False
         while True:
             try:
                 async with self._redis.pubsub() as pubsub:
                     await pubsub.subscribe(self._channel)
                     self._listening.set()
+                    if interrupted:
+                        log.warning("live updates from other desk workers resumed")
+                        interrupted = False
                     async for message in pubsub.listen():
                         if message.get("type") != "message":
                             continue
@@ -111,8 +125,10 @@ class RedisBroker:
                             await _safely(deliver, event)
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.warning("live updates from other desk workers interrupted; reconnecting", exc_info=True)
+            except Exception as error:
+                if not interrupted:  # once per outage, not every second
+                    log.warning("live updates from other desk workers interrupted (%s); reconnecting", error)
+                    interrupted = True
                 await asyncio.sleep(1)
 
     async def _renew_presence(self, local_agents: LocalAgents) -> None:
