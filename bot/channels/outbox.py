@@ -83,9 +83,14 @@ class Outbox:
         queues: dict[str, list[Delivery]] = {}
         for delivery in pending:
             queues.setdefault(delivery.conversation_id, []).append(delivery)
-        now = utcnow()
-        waiting = [aware(q[0].next_attempt_at) for q in queues.values() if aware(q[0].next_attempt_at) > now]
-        return Due([q for q in queues.values() if aware(q[0].next_attempt_at) <= now], min(waiting, default=None))
+        now, due, waiting = utcnow(), [], []
+        for queue in queues.values():
+            at = aware(queue[0].next_attempt_at)
+            if at <= now:
+                due.append(queue)
+            else:
+                waiting.append(at)
+        return Due(due, min(waiting, default=None))
 
     def still_pending(self, delivery_ids: list[int]) -> list[Delivery]:
         """Those of these deliveries nobody has sent meanwhile (another desk worker may have)."""

@@ -85,7 +85,8 @@ class RasaClient:
         """On the conversation's own server (the same one every turn, so its tracker is in
         that server's memory), or the next one when the connection fails: refused, or
         dropped without an answer (a server killed a moment ago; what recovery would resend
-        anyway). A slow server is not skipped: it may still be answering."""
+        anyway). A slow server is not skipped: it may still be answering. Any failure of the
+        last one raises RasaUnavailable."""
         servers = self._servers()
         first = _home(sender_id, servers)
         order = servers[first:] + servers[:first]
@@ -94,7 +95,10 @@ class RasaClient:
                 return await self._once(method, server, path, **kwargs)
             except CONNECTION_FAILED:
                 continue
-        return await self._once(method, order[-1], path, **kwargs)
+        try:
+            return await self._once(method, order[-1], path, **kwargs)
+        except FAILED as error:
+            raise RasaUnavailable(str(error) or type(error).__name__) from error
 
     async def _once(self, method: str, server: str, path: str, **kwargs: Any) -> _Reply:
         async with self._client().request(method, server.rstrip("/") + path, **kwargs) as response:
@@ -113,8 +117,6 @@ class RasaClient:
         try:
             reply = await self._request("POST", sender_id, "/webhooks/desk/webhook",
                                         json={"sender": sender_id, "message": text, "metadata": metadata})
-        except FAILED as error:
-            raise RasaUnavailable(str(error) or type(error).__name__) from error
         finally:
             slots.release()
         body = reply.json()
@@ -129,25 +131,20 @@ class RasaClient:
         params = {"include_events": "AFTER_RESTART"}
         if self._token:
             params["token"] = self._token
-        try:
-            reply = await self._request("GET", sender_id, f"/conversations/{sender_id}/tracker", params=params)
-        except FAILED as error:
-            raise RasaUnavailable(str(error) or type(error).__name__) from error
+        reply = await self._request("GET", sender_id, f"/conversations/{sender_id}/tracker", params=params)
         return reply.json()
 
     async def append_events(self, sender_id: str, events: list[dict[str, Any]]) -> None:
         params = {"token": self._token} if self._token else {}
-        try:
-            reply = await self._request("POST", sender_id, f"/conversations/{sender_id}/tracker/events",
-                                        params=params, json=events)
-        except FAILED as error:
-            raise RasaUnavailable(str(error) or type(error).__name__) from error
+        reply = await self._request("POST", sender_id, f"/conversations/{sender_id}/tracker/events",
+                                    params=params, json=events)
         reply.check()
+
     async def healthy(self) -> bool:
         """Whether a Rasa server answers at all (its root says hello)."""
         try:
             reply = await self._request("GET", None, "/", timeout=aiohttp.ClientTimeout(total=2.0))
-        except FAILED:
+        except RasaUnavailable:
             return False
         return reply.status == 200
 
