@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import make_engine, make_session_factory
-from bot.desk.migrate import upgrade_database
 from bot.launcher import Stack
-from tests.postgres import create_database, postgres_server
+from tests.databases import Prepare, Templates
+from tests.postgres import postgres_server
 from tests.profile import make_stack
 from tests.redis_server import redis_server
 
@@ -56,17 +56,34 @@ def redis_url() -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> Templates:
+    return Templates(tmp_path_factory.mktemp("templates"))
+
+
+@pytest.fixture
+def prepare_database() -> Prepare | None:
+    """What a test's database holds besides the schema (a conftest or module overrides it)."""
+    return None
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def sessions(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, templates: Templates,
+                 prepare_database: Prepare | None) -> str:
     """A migrated database per test, on SQLite (the default) and on PostgreSQL (production)."""
-    url = (f"sqlite:///{tmp_path / 'desk.db'}" if request.param == "sqlite"
-           else create_database(request.getfixturevalue("postgres_url")))
-    upgrade_database(url)
-    engine = make_engine(url)
+    if request.param == "sqlite":
+        return templates.sqlite(tmp_path / "desk.db", prepare_database)
+    return templates.postgresql(request.getfixturevalue("postgres_url"), prepare_database)
+
+
+@pytest.fixture
+def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(database_url)
     yield make_session_factory(engine)
     engine.dispose()
 
 
 @pytest.fixture
-def desk_db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'desk.db'}"
+def desk_db_url(tmp_path: Path, templates: Templates, prepare_database: Prepare | None) -> str:
+    """A migrated SQLite database for a desk app under test."""
+    return templates.sqlite(tmp_path / "desk.db", prepare_database)

@@ -8,14 +8,11 @@ from bot.desk.app import create_app
 from bot.serving import free_port
 from bot.settings import Settings
 from bot.text import clean
-from tests.postgres import create_database
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def client(request, tmp_path):
-    url = (f"sqlite:///{tmp_path / 'desk.db'}" if request.param == "sqlite"
-           else create_database(request.getfixturevalue("postgres_url")))
-    settings = Settings(database_url=url, rasa_url=f"http://127.0.0.1:{free_port()}", rasa_timeout_s=1,
+@pytest.fixture
+def client(database_url):
+    settings = Settings(database_url=database_url, rasa_url=f"http://127.0.0.1:{free_port()}", rasa_timeout_s=1,
                         max_body_bytes=100_000)
     with TestClient(create_app(settings)) as test_client:
         yield test_client

@@ -6,13 +6,13 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.console.accounts import AccountStore, seed_demo_accounts
 from bot.db import make_engine, make_session_factory
 from bot.desk.app import create_app
 from bot.desk.conversations import ConversationStore
 from bot.desk.handoffs import HandoffStore
 from bot.launcher import free_port
 from bot.settings import Settings
+from tests.databases import Prepare, demo_accounts
 
 ENDPOINTS = [
     ("GET", "/api/console/me"), ("GET", "/api/console/queue"),
@@ -27,12 +27,16 @@ EDITOR_OR_ADMIN = [("GET", "/api/editor/kb/questions"), ("GET", "/api/admin/acco
 
 
 @pytest.fixture
+def prepare_database() -> Prepare:
+    return demo_accounts
+
+
+@pytest.fixture
 def desk(desk_db_url):
     settings = Settings(database_url=desk_db_url, rasa_url=f"http://127.0.0.1:{free_port()}",
                         rasa_timeout_s=2, session_secret="s" * 64)
     app = create_app(settings)
     sessions = make_session_factory(make_engine(desk_db_url))
-    seed_demo_accounts(AccountStore(sessions))
     conversation_id = ConversationStore(sessions).create().id
     handoff = HandoffStore(sessions).escalate(conversation_id, 1.0, [], {"issue": "Where is my parcel?"})
     with TestClient(app) as client:

@@ -10,7 +10,7 @@ from bot.db import make_engine, make_session_factory
 from bot.desk.conversations import ConversationStore
 from bot.studio.inbox import Reading, Reason, ReviewStore
 from bot.studio.training_data import TrainingData
-from tests.unit.studio.test_studio_access import login, studio  # noqa: F401  (fixture)
+from tests.unit.studio.test_studio_access import login, prepare_database, studio  # noqa: F401  (fixtures)
 
 GIFT = ["can you gift wrap my order", "do you do gift wrapping", "gift wrap it please"]
 

@@ -10,11 +10,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.console.accounts import AccountStore, seed_demo_accounts
-from bot.db import make_engine, make_session_factory
 from bot.desk.app import create_app
 from bot.launcher import ROOT, copy_project, free_port
 from bot.settings import Settings
+from tests.databases import Prepare, demo_accounts
 
 READS = [("GET", "/api/studio/inbox"), ("GET", "/api/studio/intents"), ("GET", "/api/studio/responses"),
          ("GET", "/api/studio/articles"), ("GET", "/api/studio/train"), ("GET", "/api/studio/releases"),
@@ -34,6 +33,11 @@ def snapshot(*folders: Path) -> dict[str, str]:
 
 
 @pytest.fixture
+def prepare_database() -> Prepare:
+    return demo_accounts
+
+
+@pytest.fixture
 def studio(desk_db_url, tmp_path):
     project = tmp_path / "project"
     copy_project(project)
@@ -43,7 +47,6 @@ def studio(desk_db_url, tmp_path):
                         rasa_timeout_s=2, session_secret="s" * 64, project_dir=project, kb_folder=kb,
                         run_dir=tmp_path / "run")
     app = create_app(settings)
-    seed_demo_accounts(AccountStore(make_session_factory(make_engine(desk_db_url))))
     with TestClient(app) as client:
         yield client, project, kb
 
