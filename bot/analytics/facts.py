@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
+from weakref import WeakSet
 
 from sqlalchemy import (
     JSON,
@@ -325,10 +326,16 @@ def _after_flush(session: Session, _context: Any) -> None:
     _invalidate(connection, touched)
 
 
+# The session factories already tracked. Not `event.contains`: SQLAlchemy's registry is keyed
+# by id(), so a new factory at a freed one's address looked tracked and kept no facts.
+_TRACKED: WeakSet[sessionmaker] = WeakSet()
+
+
 def track(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
     """Keep the facts current for everything written through these sessions."""
-    if not event.contains(sessions, "after_flush", _after_flush):
+    if sessions not in _TRACKED:
         event.listen(sessions, "after_flush", _after_flush)
+        _TRACKED.add(sessions)
     return sessions
 
 

@@ -4,11 +4,13 @@ written through the ORM as the desk writes them, so the facts are kept by the sa
 
 from __future__ import annotations
 
+import gc
 from datetime import date, datetime, timedelta, timezone
 
 import numpy as np
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
 
 from bot.analytics.facts import ActivityHour, ConversationFacts, rebuild, track, turn_outcome
 from bot.analytics.report import ReportError, build_report, conversations_behind, period
@@ -283,6 +285,19 @@ def _facts_and_hours(sessions) -> tuple[list[dict], list[tuple]]:  # noqa: ANN00
                                        ActivityHour.customer_messages)
                                 .order_by(ActivityHour.hour, ActivityHour.channel)).all()
     return facts, [tuple(h) for h in hours]
+
+
+def test_every_new_session_factory_keeps_the_facts(sessions):
+    """A factory made where a freed one lived once looked tracked and kept nothing."""
+    engine = sessions.kw["bind"]
+    for n in range(30):
+        factory = track(sessionmaker(engine, expire_on_commit=False))
+        with factory.begin() as session:
+            session.add(Conversation(id=f"f{n}", token_hash="x", created_at=NOW))
+        with factory() as session:
+            assert session.get(ConversationFacts, f"f{n}") is not None, f"factory {n} kept no facts"
+        del factory
+        gc.collect()
 
 
 def test_the_desks_turns_keep_the_facts_a_rebuild_computes(sessions):
