@@ -70,8 +70,11 @@ run-production: setup postgres redis
 test: setup browser postgres redis kb-index test-unit test-data train test-stories test-integration \
       test-integration-production
 
+# The slowest tests are listed after each suite: `make test` must stay under 30 minutes.
+PYTEST := $(APP_BIN)/pytest -q --durations=10
+
 test-unit:
-	$(APP_BIN)/pytest -q tests/unit
+	$(PYTEST) tests/unit
 
 test-data:
 	$(RASA_BIN)/rasa data validate --fail-on-warnings --quiet
@@ -85,12 +88,12 @@ test-stories: train
 # Starts the real Rasa server, action server and desk once for the session; includes the
 # browser test (marker `browser`).
 test-integration: train
-	$(APP_BIN)/pytest -q tests/integration tests/browser
+	$(PYTEST) tests/integration tests/browser
 
 # The same suites once more on the production profile (docs/deployment.md): PostgreSQL +
 # Redis + 2 desk workers + 2 Rasa servers + 2 action workers, customers spread over workers.
 test-integration-production: train postgres redis
-	ASSISTANT_TEST_PROFILE=production $(APP_BIN)/pytest -q tests/integration tests/browser
+	ASSISTANT_TEST_PROFILE=production $(PYTEST) tests/integration tests/browser
 
 # Embeds the knowledge base once (cached by content hash in var/kb-index/).
 kb-index: setup
