@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import select
 
-from bench.cpu import group_cpu_seconds
+from bench.cpu import family_cpu_seconds, group_cpu_seconds
 from bench.long_conversation import WINDOW, around, desk_turns, rasa_turns
 from bench.timing import summary_ms
 from bot.db import make_engine, make_session_factory
@@ -116,11 +116,16 @@ def lost(database_url: str, run: Run) -> int:
 
 
 def cpu_by_process(stack: Stack) -> dict[str, float]:
-    """CPU seconds so far of the desk workers, the Rasa servers and the action server."""
+    """CPU seconds so far of the desk workers, the Rasa servers and the action server, and of
+    PostgreSQL and Redis where the stack runs them (the production profile)."""
     totals: dict[str, float] = {}
     for service in stack.services:
         kind = service.name.split("-")[0]
         totals[kind] = totals.get(kind, 0.0) + group_cpu_seconds(service.process.pid)
+    if stack.datastores is not None:
+        for kind, server in (("postgres", stack.datastores.postgres), ("redis", stack.datastores.redis)):
+            if server.pid is not None:
+                totals[kind] = family_cpu_seconds(server.pid)
     return totals
 
 
@@ -173,7 +178,7 @@ def run_profile(name: str, shape: tuple[int, int] | None, workdir: Path, custome
 
 def table(rows: list[dict]) -> str:
     lines = ["| profile | path | msgs/s | vs Rasa | p50 (ms) | p95 (ms) | 5xx | other errors | lost "
-             "| CPU ms/msg desk / Rasa / actions | turn 1 / 50 / 100 (ms) | 100 / 1 |",
+             "| CPU ms/msg desk / Rasa / actions / PostgreSQL / Redis | turn 1 / 50 / 100 (ms) | 100 / 1 |",
              "|---|---|---:|---:|---:|---:|---:|---|---:|---|---|---:|"]
     for desk, rasa in zip(rows[::2], rows[1::2]):
         for row in (desk, rasa):
@@ -185,7 +190,8 @@ def table(rows: list[dict]) -> str:
                          f"{round(row['msgs_per_s'] / rasa['msgs_per_s'], 2)} | {row.get('median_ms')} | "
                          f"{row.get('p95_ms')} | {row['http_5xx']} | {others} | "
                          f"{'-' if row['lost'] is None else row['lost']} | "
-                         f"{cpu.get('desk')} / {cpu.get('rasa')} / {cpu.get('actions')} | {turns} | {ratio} |")
+                         f"{cpu.get('desk')} / {cpu.get('rasa')} / {cpu.get('actions')} / "
+                         f"{cpu.get('postgres', '-')} / {cpu.get('redis', '-')} | {turns} | {ratio} |")
     return "\n".join(lines)
 
 

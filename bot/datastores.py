@@ -57,6 +57,14 @@ class PostgresServer:
                   "-o", options)
         self._started = True
 
+    @property
+    def pid(self) -> int | None:
+        """The postmaster's process id while the server runs (its backends are its children)."""
+        try:
+            return int((self.folder / "data" / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
     def stop(self) -> None:
         if self._started:
             self._run(self._bin / "pg_ctl", "-D", self.folder / "data", "-m", "fast", "stop")
@@ -104,6 +112,10 @@ class RedisServer:
                 if time.monotonic() > deadline or self._process.poll() is not None:
                     raise RuntimeError(f"redis-server did not start (log: {self.folder / 'server.log'})") from None
                 time.sleep(0.05)
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
 
     def stop(self) -> None:
         if self._process is not None and self._process.poll() is None:
