@@ -58,10 +58,9 @@ class Templates:
         return make_url(template).set(database=name).render_as_string(hide_password=False)
 
     def _template(self, kind: str, prepare: Prepare | None, create: Callable[[str], str]) -> str:
-        label = prepare.__name__ if prepare else "migrated"
-        key = (kind, label)
+        key = (kind, f"{prepare.__module__}.{prepare.__qualname__}" if prepare else "")
         if key not in self._made:
-            url = create(f"template_{label.lower()}_{len(self._made)}")
+            url = create(f"template_{len(self._made)}")
             upgrade_database(url)
             if prepare is not None:
                 engine = make_engine(url)
