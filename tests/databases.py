@@ -38,10 +38,7 @@ class Templates:
     def sqlite(self, target: Path, prepare: Prepare | None = None) -> str:
         """A migrated (and prepared) SQLite database at `target`; its URL."""
         template = self._template("sqlite", prepare, lambda name: f"sqlite:///{self._folder / name}.db")
-        source = make_url(template).database
-        with sqlite3.connect(source) as connection:  # everything in the file, none in its WAL
-            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        shutil.copyfile(source, target)
+        shutil.copyfile(make_url(template).database, target)
         return f"sqlite:///{target}"
 
     def postgresql(self, server_url: str, prepare: Prepare | None = None) -> str:
@@ -66,5 +63,8 @@ class Templates:
                 engine = make_engine(url)
                 prepare(make_session_factory(engine))
                 engine.dispose()  # a template database must have no connections left
+            if make_url(url).get_backend_name() == "sqlite":
+                with sqlite3.connect(make_url(url).database) as connection:  # all in the file, none in its WAL
+                    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self._made[key] = url
         return self._made[key]
